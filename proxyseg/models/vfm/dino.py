@@ -15,9 +15,10 @@ class DINO(VFM):
     """DINO ViT features of the last block, patch tokens only.
 
     Args:
-        feature: ``'key'`` (default): keys of the last block's attention, heads concatenated,
-            which is what upstream ProxyCLIP feeds the PAM (it captures the last ``qkv`` with a
-            forward hook); ``'token'``: last block output after the final norm.
+        feature: ``'token'`` (default, as upstream ProxyCLIP's published numbers): last block
+            output after the final norm; ``'key'``: keys of the last block's attention, heads
+            concatenated (an upstream alternative it captured with a forward hook; here computed
+            by calling the block's parts).
     """
 
     ARCHS = {
@@ -28,7 +29,7 @@ class DINO(VFM):
     }
     FEATURES = ("key", "token")
 
-    def __init__(self, model, *, feature: str = "key", arch: str = ""):
+    def __init__(self, model, *, feature: str = "token", arch: str = ""):
         if feature not in self.FEATURES:
             raise ConfigError(f"unknown DINO feature {feature!r}; valid: {', '.join(self.FEATURES)}")
         super().__init__(model, model.patch_embed.patch_size[0], model.embed_dim, arch=arch)
@@ -36,7 +37,7 @@ class DINO(VFM):
 
     @classmethod
     def build(cls, arch: str = "b8", *, pretrained: bool = True, checkpoint: Optional[str] = None,
-              feature: str = "key", model_kwargs: Optional[dict] = None) -> "DINO":
+              feature: str = "token", model_kwargs: Optional[dict] = None) -> "DINO":
         name = cls.resolve_arch(arch)
         model = create_timm_model(name, pretrained=pretrained, checkpoint=checkpoint, model_kwargs=model_kwargs,
                                   aliases=[f"dino_vit{'small' if arch[0] == 's' else 'base'}{arch[1:]}_pretrain"])

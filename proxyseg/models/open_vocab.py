@@ -1,0 +1,201 @@
+"""The core open-vocabulary segmenter: image -> per-class logits -> mask.
+
+``predict_logits(image)``: ``slide_inference`` over windows -> ``forward_windows(windows)``:
+VFM features (``proxyclip``) + dense CLIP -> L2-normalise -> ``@ text.T`` (or feature
+adjustment) -> bilinear to window size. ``postprocess(logits)``: ``softmax(logit_scale * logits)``
+over queries -> max over each class's synonyms -> argmax; max prob < ``prob_thd`` -> class 0.
+"""
+from __future__ import annotations
+
+import os
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..errors import ConfigError, check_range
+from ..ops.feature_adjust import feature_adjust_logits
+from ..ops.slide import lcm, slide_inference
+from ..text.class_names import ClassNames, load_class_names, parse_class_names
+from ..text.classifier import TextClassifier
+from ..text.templates import TEMPLATES
+from .clip_dense import LAST_BLOCK_MODES, DenseCLIP
+from .clip_factory import CLIP_MEAN, CLIP_STD, build_clip
+from .vfm import VFM, build_vfm
+
+ClassSpec = Union[str, os.PathLike, Sequence[str], ClassNames]
+
+
+def as_class_names(classes: ClassSpec) -> ClassNames:
+    """A class file path, a list of entries (``"dog; puppy"``) or :class:`ClassNames`."""
+    if isinstance(classes, ClassNames):
+        return classes
+    if isinstance(classes, (str, os.PathLike)):
+        return load_class_names(classes)
+    return parse_class_names(list(classes))
+
+
+class OpenVocabSegmenter(nn.Module):
+    """Training-free OVSS model (ProxyCLIP, MaskCLIP, plain CLIP, ...).
+
+    Args:
+        clip_model: an open_clip ``CLIP``; tokenizer: its tokenizer.
+        vfm: a :class:`VFM` (required for ``method='proxyclip'``).
+        classes: class file / list / :class:`ClassNames`.
+        method: last-block mode (``clip``, ``maskclip``, ``proxyclip``, ``clearclip``, ``sclip``).
+        beta, gamma: PAM parameters. logit_scale: softmax temperature. prob_thd: background
+            threshold in [0, 1]. feature_adjust: CLIP-Surgery-style adjustment.
+        slide_crop, slide_stride: window size/step (``None`` crop: whole image at once).
+        window_batch: windows per forward.
+        templates: name in ``TEMPLATES`` or a list of ``'{}'`` format strings.
+        text_cache_dir: disk cache for text embeddings (``None``: memory only).
+    """
+
+    def __init__(self, clip_model: nn.Module, tokenizer, vfm: Optional[VFM] = None, *, classes: ClassSpec,
+                 method: str = "proxyclip", beta: float = 1.2, gamma: float = 3.0, logit_scale: float = 40.0,
+                 prob_thd: float = 0.0, feature_adjust: bool = False, slide_crop: Optional[int] = 336,
+                 slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
+                 text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0):
+        super().__init__()
+        if method not in LAST_BLOCK_MODES:
+            raise ConfigError(f"unknown method {method!r}; valid: {', '.join(LAST_BLOCK_MODES)}")
+        if method == "proxyclip" and vfm is None:
+            raise ConfigError("method 'proxyclip' needs a VFM: set model.vfm=dict(type='dino', arch='b8')")
+        check_range("beta", beta, 0.0)
+        check_range("gamma", gamma, 0.0)
+        check_range("prob_thd", prob_thd, 0.0, 1.0)
+        check_range("logit_scale", logit_scale, 0.0)
+        if slide_crop is not None:
+            check_range("slide_crop", slide_crop, 1)
+            check_range("slide_stride", slide_stride, 1)
+            if slide_stride > slide_crop:
+                raise ConfigError(f"slide_stride={slide_stride} > slide_crop={slide_crop} would leave pixels uncovered")
+        if isinstance(templates, str):
+            if templates not in TEMPLATES:
+                raise ConfigError(f"unknown templates {templates!r}; valid: {', '.join(TEMPLATES)}")
+            templates = TEMPLATES[templates]
+        self.clip = DenseCLIP(clip_model)
+        self.clip_model = clip_model
+        self.vfm = vfm if method == "proxyclip" else None
+        self.method = method
+        self.beta, self.gamma = float(beta), float(gamma)
+        self.logit_scale, self.prob_thd = float(logit_scale), float(prob_thd)
+        self.feature_adjust = bool(feature_adjust)
+        self.slide_crop, self.slide_stride = slide_crop, slide_stride
+        self.window_batch = max(int(window_batch), 1)
+        self.background_idx = background_idx
+        self.text = TextClassifier(clip_model, tokenizer, templates, cache_dir=text_cache_dir)
+        self.register_buffer("clip_mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) / 255, persistent=False)
+        self.register_buffer("clip_std", torch.tensor(CLIP_STD).view(1, 3, 1, 1) / 255, persistent=False)
+        self.set_classes(classes)
+
+    # ---- classes ---------------------------------------------------------------------------
+    def set_classes(self, classes: ClassSpec) -> ClassNames:
+        """Switch the vocabulary; text embeddings are cached per class list."""
+        names = as_class_names(classes)
+        emb = self.text.encode(names.queries)
+        dev = self.clip_mean.device
+        self.class_names = names
+        self.query_features = emb.to(dev)  # (Q, D)
+        self.query_idx = torch.tensor(names.query_idx, device=dev)
+        return names
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def pad_multiple(self) -> int:
+        sizes = [self.clip.patch_size[0], self.clip.patch_size[1]]
+        if self.vfm is not None:
+            sizes.append(self.vfm.patch_size)
+        return lcm(*sizes)
+
+    # ---- forward ---------------------------------------------------------------------------
+    def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
+        """RGB in [0, 1] -> CLIP-normalised."""
+        return (pixels - self.clip_mean.to(pixels.dtype)) / self.clip_std.to(pixels.dtype)
+
+    def unnormalize(self, x: torch.Tensor) -> torch.Tensor:
+        """CLIP-normalised -> RGB in [0, 1]."""
+        return x * self.clip_std.to(x.dtype) + self.clip_mean.to(x.dtype)
+
+    def forward_windows(self, windows: torch.Tensor) -> torch.Tensor:
+        """``(n, 3, h, w)`` CLIP-normalised windows -> ``(n, Q, h, w)`` cosine logits."""
+        h, w = windows.shape[-2:]
+        vfm_feats = self.vfm(self.unnormalize(windows)) if self.vfm is not None else None
+        out = self.clip.forward_features(windows, mode=self.method, vfm_feats=vfm_feats, beta=self.beta,
+                                         gamma=self.gamma, return_cls=self.feature_adjust)
+        feats, cls = out if self.feature_adjust else (out, None)
+        n, d, gh, gw = feats.shape
+        feats = F.normalize(feats.float().flatten(2).transpose(1, 2), dim=-1)  # (n, hw, D)
+        text = self.query_features.to(feats.device)
+        if self.feature_adjust:
+            logits = feature_adjust_logits(feats, F.normalize(cls.float(), dim=-1), text)
+        else:
+            logits = feats @ text.t()
+        logits = logits.transpose(1, 2).reshape(n, -1, gh, gw)
+        return F.interpolate(logits, size=(h, w), mode="bilinear", align_corners=False)
+
+    def predict_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None,
+                       progress=None) -> torch.Tensor:
+        """``(3, H, W)`` CLIP-normalised image -> ``(Q, H', W')`` logits (``out_size`` or H, W)."""
+        if self.slide_crop is None:
+            crop = stride = tuple(image.shape[-2:])
+        else:
+            crop, stride = (self.slide_crop,) * 2, (self.slide_stride,) * 2
+        logits = slide_inference(image, self.forward_windows, crop=crop, stride=stride,
+                                 pad_multiple=self.pad_multiple, window_batch=self.window_batch, progress=progress)
+        if out_size is not None and tuple(out_size) != tuple(logits.shape[-2:]):
+            logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]
+        return logits
+
+    def postprocess(self, logits: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        """``(Q, H, W)`` logits -> class probabilities ``(K, H, W)`` and mask ``(H, W)`` (int64).
+
+        ``softmax(logit_scale * logits)`` over queries, max over each class's synonyms, argmax;
+        pixels whose best probability is below ``prob_thd`` get ``background_idx``.
+        """
+        probs = (logits.float() * self.logit_scale).softmax(dim=0)
+        k = self.num_classes
+        if k != probs.shape[0]:
+            idx = self.query_idx.to(probs.device)
+            cls_probs = probs.new_zeros((k, *probs.shape[1:]))
+            cls_probs.scatter_reduce_(0, idx.view(-1, 1, 1).expand_as(probs), probs, "amax", include_self=True)
+            probs = cls_probs
+        best, mask = probs.max(dim=0)
+        if self.prob_thd > 0:
+            mask[best < self.prob_thd] = self.background_idx
+        return probs, mask
+
+    @torch.inference_mode()
+    def predict(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None):
+        """Convenience: ``(3, H, W)`` normalised image -> ``(probs (K, H, W), mask (H, W))``."""
+        return self.postprocess(self.predict_logits(image, out_size))
+
+
+def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: str = "proxyclip", classes: ClassSpec,
+                    pretrained: bool = True, device: Union[str, torch.device] = "cpu",
+                    text_cache_dir: Optional[os.PathLike] = "default", **kwargs) -> OpenVocabSegmenter:
+    """Build an :class:`OpenVocabSegmenter` from config dicts.
+
+    Args:
+        clip: ``dict(name='ViT-B-16', pretrained='openai', checkpoint=None, model_cfg=None)``.
+        vfm: ``dict(type='dino', arch='b8', checkpoint=None, ...)`` (ignored unless ``proxyclip``).
+        pretrained: ``False`` builds random weights (tests/benchmarks; ``clip.pretrained`` too).
+        text_cache_dir: ``'default'`` = ``~/.cache/proxyseg/text``, ``None`` = memory only.
+        kwargs: forwarded to :class:`OpenVocabSegmenter`.
+    """
+    from ..weights import cache_dir
+
+    clip = dict(clip)
+    if not pretrained:
+        clip["pretrained"] = None
+    clip_model, tokenizer = build_clip(**clip)
+    vfm_model = build_vfm(vfm, pretrained=pretrained) if (method == "proxyclip" and vfm is not None) else None
+    if text_cache_dir == "default":
+        text_cache_dir = cache_dir() / "text"
+    model = OpenVocabSegmenter(clip_model, tokenizer, vfm_model, classes=classes, method=method,
+                               text_cache_dir=text_cache_dir, **kwargs)
+    return model.to(device).eval()

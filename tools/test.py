@@ -1,0 +1,195 @@
+#!/usr/bin/env python
+"""Evaluate a config with mmengine's Runner (MMSeg datasets, transforms, IoUMetric).
+
+    python tools/test.py configs/proxyclip/proxyclip_vit-b16_dino-b8_coco-object.py
+    python tools/test.py CONFIG --cfg-options model.vfm.arch=b16 --show-dir vis --show-n 5
+
+Writes ``<work_dir>/<timestamp>/results.{json,md}`` (and a copy of both in ``<work_dir>``).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from proxyseg.cli import REPO_ROOT, run_main  # noqa: E402
+from proxyseg.errors import DatasetError, UsageError  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", help="config file")
+    p.add_argument("--work-dir", help="where results/logs go (default: work_dirs/<config name>)")
+    p.add_argument("--cfg-options", nargs="+", default=[], metavar="KEY=VALUE",
+                   help="override config entries, mmengine style: model.vfm.arch=b16 model.prob_thd=0.1")
+    p.add_argument("--data-root", help="dataset root (overrides the config's data_root)")
+    p.add_argument("--checkpoint", help="weights directory searched for every model, or a VFM weight file")
+    p.add_argument("--clip-checkpoint", help="CLIP weight file")
+    p.add_argument("--show-dir", help="save overlays (prediction | ground truth) here, under the run's folder")
+    p.add_argument("--show-n", type=int, default=None, help="with --show-dir: overlays for the first N images only")
+    p.add_argument("--device", default="auto", help="cpu | cuda | cuda:N (default: cuda if available)")
+    p.add_argument("--window-batch", type=int, help="windows per forward (model.window_batch)")
+    p.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype for inference")
+    p.add_argument("--seed", type=int, default=0, help="random seed (recorded in results.json)")
+    p.add_argument("--deterministic", action="store_true", help="torch deterministic algorithms")
+    p.add_argument("--limit", type=int, help="evaluate only the first N images (quick checks)")
+    p.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
+    p.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    p.add_argument("--debug", action="store_true", help="show full tracebacks")
+    args = p.parse_args(argv)
+    if args.show_n is not None and args.show_n < 0:
+        p.error("--show-n must be >= 0")
+    if args.window_batch is not None and args.window_batch < 1:
+        p.error("--window-batch must be >= 1")
+    return args
+
+
+def _set_device(device: str) -> str:
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    from proxyseg.cli import resolve_device
+
+    return resolve_device(device)
+
+
+def build_cfg(args):
+    from mmengine.config import Config, DictAction
+
+    cfg_path = Path(args.config)
+    if not cfg_path.is_file():
+        raise UsageError(f"config {args.config} not found")
+    cfg = Config.fromfile(str(cfg_path))
+    if args.cfg_options:
+        opts = argparse.ArgumentParser()
+        opts.add_argument("--o", nargs="+", action=DictAction)
+        try:
+            cfg.merge_from_dict(opts.parse_args(["--o", *args.cfg_options]).o)
+        except SystemExit:
+            raise UsageError(f"bad --cfg-options {args.cfg_options}: use KEY=VALUE") from None
+    cfg.launcher = args.launcher
+    cfg.work_dir = args.work_dir or str(Path("work_dirs") / cfg_path.stem)
+    cfg.randomness = dict(seed=args.seed, deterministic=args.deterministic)
+    m = cfg.model
+    if args.window_batch:
+        m.window_batch = args.window_batch
+    if args.amp:
+        m.amp = args.amp
+    if args.clip_checkpoint:
+        m.clip.checkpoint = args.clip_checkpoint
+    if args.checkpoint:
+        ck = Path(args.checkpoint).expanduser()
+        if ck.is_dir():
+            os.environ["PROXYSEG_WEIGHTS"] = str(ck)
+        elif ck.is_file() and m.get("vfm"):
+            m.vfm.checkpoint = str(ck)
+        else:
+            raise UsageError(f"--checkpoint {args.checkpoint}: no such file or directory")
+    if m.get("name_path") and not Path(m.name_path).is_file() and (REPO_ROOT / m.name_path).is_file():
+        m.name_path = str(REPO_ROOT / m.name_path)
+    loader = cfg.test_dataloader
+    if args.data_root:
+        loader.dataset.data_root = args.data_root
+    if args.limit:
+        loader.dataset.indices = args.limit
+    if cfg.get("test_evaluator", {}).get("type") == "IoUMetric":
+        cfg.test_evaluator.type = "ProxySegIoUMetric"
+    if args.show_dir:
+        vis = cfg.default_hooks.visualization
+        vis.update(type="LimitedSegVisualizationHook", draw=True, interval=1, max_images=args.show_n)
+        cfg.visualizer.save_dir = args.show_dir
+    if args.device.startswith("cpu") or os.environ.get("CUDA_VISIBLE_DEVICES") == "":
+        cfg.env_cfg.dist_cfg = dict(backend="gloo")
+    for key in ("train_dataloader", "val_dataloader", "train_cfg", "val_cfg", "val_evaluator", "optim_wrapper",
+                "param_scheduler"):
+        cfg.pop(key, None)  # evaluation only: keep Runner from building training parts
+    return cfg
+
+
+def check_dataset(ds_cfg) -> None:
+    """Fail fast (before building models) on a missing or malformed data root."""
+    import inspect
+
+    from mmseg.registry import DATASETS
+
+    from proxyseg.mmseg.datasets import check_data_root
+
+    if "data_root" not in ds_cfg:
+        return
+    cls = DATASETS.get(ds_cfg["type"])
+    if cls is None:
+        raise UsageError(f"unknown dataset type {ds_cfg['type']!r}")
+    defaults = {}
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            for k, v in inspect.signature(klass.__init__).parameters.items():
+                defaults.setdefault(k, v.default)
+    prefix = ds_cfg.get("data_prefix", {})
+    root = ds_cfg["data_root"]
+    if not Path(root).exists() and (REPO_ROOT / root).exists():
+        ds_cfg["data_root"] = root = str(REPO_ROOT / root)
+    check_data_root(root, prefix, ds_cfg.get("img_suffix", defaults.get("img_suffix", ".jpg")),
+                    ds_cfg.get("seg_map_suffix", defaults.get("seg_map_suffix", ".png")))
+
+
+def write_results(runner, cfg, args, metrics, seconds, device) -> dict:
+    from proxyseg import results as R
+
+    evaluator = runner.test_evaluator.metrics[0]
+    model_cfg = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
+    desc = R.describe_model(model_cfg)
+    ds = cfg.test_dataloader.dataset
+    res = dict(
+        config=Path(args.config).stem, config_path=str(args.config), **desc,
+        dataset=ds.get("type"), data_root=ds.get("data_root"),
+        mIoU=metrics.get("mIoU"), aAcc=metrics.get("aAcc"), mAcc=metrics.get("mAcc"),
+        images=getattr(evaluator, "num_images", None), seconds=round(seconds, 2),
+        num_classes=len(getattr(evaluator, "per_class", {}) or {}),
+        per_class=getattr(evaluator, "per_class", None),
+        params={k: model_cfg.get(k) for k in ("beta", "gamma", "logit_scale", "prob_thd", "feature_adjust",
+                                               "slide_crop", "slide_stride", "window_batch", "amp")},
+        seed=args.seed, deterministic=args.deterministic, device=device,
+        world_size=runner.world_size, versions=R.package_versions(), git_commit=R.git_commit(REPO_ROOT),
+        config_hash=R.text_hash(cfg.pretty_text), cfg_options=args.cfg_options,
+        timestamp=runner.timestamp,
+    )
+    md = R.results_markdown(res)
+    for d in (Path(runner.log_dir), Path(cfg.work_dir)):
+        R.atomic_write_json(d / "results.json", res)
+        R.atomic_write_text(d / "results.md", md)
+    return res
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    device = _set_device(args.device)
+    cfg = build_cfg(args)
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+
+    import proxyseg.mmseg  # noqa: F401  (registers models, datasets, metrics, hooks)
+    from proxyseg.results import check_writable
+
+    init_default_scope("mmseg")
+    check_dataset(cfg.test_dataloader.dataset)
+    check_writable(cfg.work_dir)
+    runner = Runner.from_cfg(cfg)
+    if device.startswith("cuda") and ":" in device:
+        import torch
+
+        torch.cuda.set_device(device)
+    t0 = time.time()
+    metrics = runner.test()
+    seconds = time.time() - t0
+    if runner.rank == 0:
+        res = write_results(runner, cfg, args, metrics, seconds, device)
+        print(f"\n{res['config']}: mIoU {res['mIoU']} | aAcc {res['aAcc']} | {res['images']} images | "
+              f"{res['seconds']} s\nresults: {Path(runner.log_dir) / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run_main(main))
