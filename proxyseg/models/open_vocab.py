@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from ..errors import ConfigError, check_range
 from ..ops.feature_adjust import feature_adjust_logits
+from ..ops.memory import split_on_oom
 from ..ops.slide import lcm, slide_inference
 from ..text.class_names import ClassNames, load_class_names, parse_class_names
 from ..text.classifier import TextClassifier
@@ -138,6 +139,7 @@ class OpenVocabSegmenter(nn.Module):
         logits = logits.transpose(1, 2).reshape(n, -1, gh, gw)
         return F.interpolate(logits, size=(h, w), mode="bilinear", align_corners=False)
 
+    @torch.inference_mode()
     def predict_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None,
                        progress=None) -> torch.Tensor:
         """``(3, H, W)`` CLIP-normalised image -> ``(Q, H', W')`` logits (``out_size`` or H, W)."""
@@ -145,7 +147,7 @@ class OpenVocabSegmenter(nn.Module):
             crop = stride = tuple(image.shape[-2:])
         else:
             crop, stride = (self.slide_crop,) * 2, (self.slide_stride,) * 2
-        logits = slide_inference(image, self.forward_windows, crop=crop, stride=stride,
+        logits = slide_inference(image, split_on_oom(self.forward_windows), crop=crop, stride=stride,
                                  pad_multiple=self.pad_multiple, window_batch=self.window_batch, progress=progress)
         if out_size is not None and tuple(out_size) != tuple(logits.shape[-2:]):
             logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]

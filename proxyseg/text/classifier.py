@@ -53,7 +53,7 @@ class TextClassifier:
         h.update("\x1e".join(queries).encode())
         return h.hexdigest()
 
-    @torch.inference_mode()
+    @torch.no_grad()  # not inference_mode: the embeddings are reused in ordinary tensors ops
     def encode(self, queries: Sequence[str]) -> torch.Tensor:
         """``Q`` names -> ``(Q, D)`` float32 embeddings (CPU), computed once, then cached."""
         key = self._key(queries)
