@@ -36,6 +36,8 @@ def parse_args(argv=None):
     p.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype for inference")
     p.add_argument("--seed", type=int, default=0, help="random seed (recorded in results.json)")
     p.add_argument("--deterministic", action="store_true", help="torch deterministic algorithms")
+    p.add_argument("--ignore-bad-labels", action="store_true",
+                   help="count label values outside the class range as ignored (default: error naming the file)")
     p.add_argument("--limit", type=int, help="evaluate only the first N images (quick checks)")
     p.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
     p.add_argument("--local_rank", "--local-rank", type=int, default=0)
@@ -97,6 +99,8 @@ def build_cfg(args):
         loader.dataset.indices = args.limit
     if cfg.get("test_evaluator", {}).get("type") == "IoUMetric":
         cfg.test_evaluator.type = "ProxySegIoUMetric"
+    if args.ignore_bad_labels and cfg.get("test_evaluator", {}).get("type") == "ProxySegIoUMetric":
+        cfg.test_evaluator.out_of_range = "ignore"
     if args.show_dir:
         vis = cfg.default_hooks.visualization
         vis.update(type="LimitedSegVisualizationHook", draw=True, interval=1, max_images=args.show_n)
@@ -135,6 +139,31 @@ def check_dataset(ds_cfg) -> None:
                     ds_cfg.get("seg_map_suffix", defaults.get("seg_map_suffix", ".png")))
 
 
+def check_class_count(cfg) -> None:
+    """The class file must have as many classes as the dataset (else IoU is silently wrong)."""
+    from mmseg.registry import DATASETS
+
+    from proxyseg.errors import ClassNamesError
+    from proxyseg.text import load_class_names
+
+    name_path = cfg.model.get("name_path")
+    if not name_path:
+        raise UsageError("model.name_path (the class file) is not set in the config")
+    n_file = len(load_class_names(name_path))
+    ds = cfg.test_dataloader.dataset
+    meta = (ds.get("metainfo") or {}).get("classes")
+    cls = DATASETS.get(ds["type"])
+    if meta is None and cls is not None:
+        meta = getattr(cls, "METAINFO", {}).get("classes")
+    if meta is not None and len(meta) != n_file:
+        raise ClassNamesError(f"class file {name_path} has {n_file} classes but dataset {ds['type']} has "
+                              f"{len(meta)}: use the class file made for this dataset")
+
+
+def _round(x):
+    return None if x is None else round(float(x), 2)
+
+
 def write_results(runner, cfg, args, metrics, seconds, device) -> dict:
     from proxyseg import results as R
 
@@ -145,7 +174,7 @@ def write_results(runner, cfg, args, metrics, seconds, device) -> dict:
     res = dict(
         config=Path(args.config).stem, config_path=str(args.config), **desc,
         dataset=ds.get("type"), data_root=ds.get("data_root"),
-        mIoU=metrics.get("mIoU"), aAcc=metrics.get("aAcc"), mAcc=metrics.get("mAcc"),
+        **{k: _round(metrics.get(k)) for k in ("mIoU", "aAcc", "mAcc")},
         images=getattr(evaluator, "num_images", None), seconds=round(seconds, 2),
         num_classes=len(getattr(evaluator, "per_class", {}) or {}),
         per_class=getattr(evaluator, "per_class", None),
@@ -175,6 +204,7 @@ def main(argv=None) -> int:
 
     init_default_scope("mmseg")
     check_dataset(cfg.test_dataloader.dataset)
+    check_class_count(cfg)
     check_writable(cfg.work_dir)
     runner = Runner.from_cfg(cfg)
     if device.startswith("cuda") and ":" in device:

@@ -1,19 +1,48 @@
-"""IoU metric that also keeps the per-class table for results files."""
+"""IoU metric that checks label values and keeps the per-class table for results files."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Sequence
 
 import numpy as np
+import torch
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
+
+from ..errors import DatasetError
 
 
 @METRICS.register_module(force=True)
 class ProxySegIoUMetric(IoUMetric):
-    """MMSeg's ``IoUMetric``; after evaluation ``self.per_class`` holds
-    ``{class: {"IoU": float|None, "Acc": float|None}}`` (percent, ``None`` where undefined) and
-    ``self.num_images`` the number of evaluated images."""
+    """MMSeg's ``IoUMetric`` plus:
+
+    - label values outside ``[0, num_classes)`` (other than ``ignore_index``) raise a
+      :class:`DatasetError` naming the file and the values (MMSeg would silently drop them from
+      the histogram); ``out_of_range='ignore'`` treats them as ``ignore_index`` instead;
+    - after evaluation ``self.per_class`` holds ``{class: {"IoU": float|None, "Acc": float|None}}``
+      (percent, ``None`` where undefined) and ``self.num_images`` the number of images.
+    """
+
+    def __init__(self, *args, out_of_range: str = "error", **kwargs):
+        super().__init__(*args, **kwargs)
+        if out_of_range not in ("error", "ignore"):
+            raise ValueError(f"out_of_range must be 'error' or 'ignore', got {out_of_range!r}")
+        self.out_of_range = out_of_range
+
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        num_classes = len(self.dataset_meta["classes"])
+        for sample in data_samples:
+            label = sample["gt_sem_seg"]["data"]
+            bad = (label >= num_classes) & (label != self.ignore_index) | (label < 0)
+            if bad.any():
+                values = sorted(int(v) for v in torch.unique(label[bad]))[:10]
+                if self.out_of_range == "error":
+                    raise DatasetError(
+                        f"label {sample.get('seg_map_path', '?')} has values {values} outside the "
+                        f"{num_classes} classes (0..{num_classes - 1}, ignore {self.ignore_index}): wrong dataset "
+                        f"type or label suffix? To count them as ignored, pass --ignore-bad-labels")
+                label[bad] = self.ignore_index
+        super().process(data_batch, data_samples)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         inter, union, pred, label = (sum(r) for r in zip(*results))
