@@ -104,7 +104,9 @@ def build_cfg(args):
     if args.show_dir:
         vis = cfg.default_hooks.visualization
         vis.update(type="LimitedSegVisualizationHook", draw=True, interval=1, max_images=args.show_n)
-        cfg.visualizer.save_dir = args.show_dir
+        show = Path(args.show_dir)
+        cfg.visualizer.save_dir = str(show if show.is_absolute() else Path(cfg.work_dir) / show)
+    cfg.visualizer.pop("name", None)  # unique per run (the experiment name), not a process-wide singleton
     if args.device.startswith("cpu") or os.environ.get("CUDA_VISIBLE_DEVICES") == "":
         cfg.env_cfg.dist_cfg = dict(backend="gloo")
     for key in ("train_dataloader", "val_dataloader", "train_cfg", "val_cfg", "val_evaluator", "optim_wrapper",
