@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,6 +74,8 @@ def build_cfg(args):
         except SystemExit:
             raise UsageError(f"bad --cfg-options {args.cfg_options}: use KEY=VALUE") from None
     cfg.launcher = args.launcher
+    # unique per run: mmengine keys its logger/visualizer singletons by the experiment name
+    cfg.experiment_name = f"{cfg_path.stem}_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
     cfg.work_dir = args.work_dir or str(Path("work_dirs") / cfg_path.stem)
     cfg.randomness = dict(seed=args.seed, deterministic=args.deterministic)
     m = cfg.model
@@ -102,8 +105,8 @@ def build_cfg(args):
     if args.ignore_bad_labels and cfg.get("test_evaluator", {}).get("type") == "ProxySegIoUMetric":
         cfg.test_evaluator.out_of_range = "ignore"
     if args.show_dir:
-        vis = cfg.default_hooks.visualization
-        vis.update(type="LimitedSegVisualizationHook", draw=True, interval=1, max_images=args.show_n)
+        cfg.default_hooks.visualization = dict(type="LimitedSegVisualizationHook", draw=True, interval=1,
+                                               max_images=args.show_n)
         show = Path(args.show_dir)
         cfg.visualizer.save_dir = str(show if show.is_absolute() else Path(cfg.work_dir) / show)
     cfg.visualizer.pop("name", None)  # unique per run (the experiment name), not a process-wide singleton
@@ -117,28 +120,13 @@ def build_cfg(args):
 
 def check_dataset(ds_cfg) -> None:
     """Fail fast (before building models) on a missing or malformed data root."""
-    import inspect
-
-    from mmseg.registry import DATASETS
-
-    from proxyseg.mmseg.datasets import check_data_root
+    from proxyseg.mmseg.datasets import check_dataset_cfg
 
     if "data_root" not in ds_cfg:
         return
-    cls = DATASETS.get(ds_cfg["type"])
-    if cls is None:
-        raise UsageError(f"unknown dataset type {ds_cfg['type']!r}")
-    defaults = {}
-    for klass in cls.__mro__:
-        if "__init__" in vars(klass):
-            for k, v in inspect.signature(klass.__init__).parameters.items():
-                defaults.setdefault(k, v.default)
-    prefix = ds_cfg.get("data_prefix", {})
-    root = ds_cfg["data_root"]
-    if not Path(root).exists() and (REPO_ROOT / root).exists():
-        ds_cfg["data_root"] = root = str(REPO_ROOT / root)
-    check_data_root(root, prefix, ds_cfg.get("img_suffix", defaults.get("img_suffix", ".jpg")),
-                    ds_cfg.get("seg_map_suffix", defaults.get("seg_map_suffix", ".png")))
+    if not Path(ds_cfg["data_root"]).exists() and (REPO_ROOT / ds_cfg["data_root"]).exists():
+        ds_cfg["data_root"] = str(REPO_ROOT / ds_cfg["data_root"])
+    check_dataset_cfg(ds_cfg, repo_root=REPO_ROOT)
 
 
 def check_class_count(cfg) -> None:

@@ -17,6 +17,6 @@ test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
-    visualization=dict(type='SegVisualizationHook', draw=False, interval=1),
 )
 custom_hooks = [dict(type='ProgressBarHook')]
+# overlays: tools/test.py --show-dir DIR [--show-n N] adds a visualization hook

@@ -52,8 +52,13 @@ class LimitedSegVisualizationHook(SegVisualizationHook):
     def __init__(self, *args, max_images: int = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_images = max_images
+        self._drawn = 0
 
-    def after_test_iter(self, runner, batch_idx, data_batch, outputs) -> None:
-        if self.max_images is not None and self._test_index >= self.max_images:
-            return
-        super().after_test_iter(runner, batch_idx, data_batch, outputs)
+    def _after_iter(self, runner, batch_idx, data_batch, outputs, mode: str = "val") -> None:
+        if self.max_images is not None and mode != "train":
+            left = self.max_images - self._drawn
+            if left <= 0:
+                return
+            outputs = list(outputs)[:left]
+            self._drawn += len(outputs)
+        super()._after_iter(runner, batch_idx, data_batch, outputs, mode)

@@ -19,8 +19,13 @@ def test_cli_smoke_coco_object(synthetic_root, tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     res = _results(wd)
     assert 0.0 <= res["mIoU"] <= 100.0 and 0.0 <= res["aAcc"] <= 100.0
-    names = load_class_names(REPO / "configs/_base_/class_names/coco_object.txt").names
-    assert list(res["per_class"]) == names and len(names) == 81
+    from mmseg.registry import DATASETS
+
+    import proxyseg.mmseg  # noqa: F401
+
+    names = list(DATASETS.get("COCOObjectDataset").METAINFO["classes"])
+    assert list(res["per_class"]) == names and len(names) == 81 and names[0] == "background"
+    assert len(load_class_names(REPO / "configs/_base_/class_names/coco_object.txt")) == 81
     assert res["images"] > 0 and res["dataset"] == "COCOObjectDataset" and res["vfm"] == "dino-b8"
     for key in ("versions", "git_commit", "config_hash", "seed", "device", "seconds"):
         assert key in res
