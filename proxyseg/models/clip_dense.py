@@ -22,6 +22,13 @@ def _qkv(block: nn.Module, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor,
     return F.linear(block.ln_1(x), attn.in_proj_weight, attn.in_proj_bias).chunk(3, dim=-1)
 
 
+def _v_patches(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Values ``(B, N, C)`` of the patch tokens only (the class token and q, k are not needed)."""
+    attn = block.attn
+    c = x.shape[-1]
+    return F.linear(block.ln_1(x[:, 1:]), attn.in_proj_weight[2 * c:], attn.in_proj_bias[2 * c:])
+
+
 def _heads(t: torch.Tensor, num_heads: int) -> torch.Tensor:
     b, n, c = t.shape
     return t.reshape(b, n, num_heads, c // num_heads).transpose(1, 2)  # (B, heads, N, d)
@@ -50,11 +57,11 @@ def _last_proxyclip(block, x, ctx):
     vfm_feats = ctx["vfm_feats"]
     if vfm_feats is None:
         raise ConfigError("mode 'proxyclip' needs vfm_feats (B, C, h, w) from a VFM")
-    _, _, v = _qkv(block, x)
+    v = _v_patches(block, x)  # (B, N, C)
     b, _, c = v.shape
     gh, gw = ctx["grid"]
     h, w = vfm_feats.shape[-2:]
-    v = v[:, 1:].transpose(1, 2).reshape(b, c, gh, gw)
+    v = v.transpose(1, 2).reshape(b, c, gh, gw)
     if (gh, gw) != (h, w):  # CLIP grid -> VFM grid (per channel == per head)
         v = F.interpolate(v, size=(h, w), mode="bilinear", align_corners=False)
     v = v.flatten(2).transpose(1, 2)  # (B, hw, C)

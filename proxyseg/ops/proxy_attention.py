@@ -26,15 +26,17 @@ def proxy_attention_weights(vfm_feats: torch.Tensor, beta: float = 1.2, gamma: f
     Returns:
         ``(B, N, N)`` row-stochastic weights in float32, ``N = h * w``.
     """
-    f = vfm_feats.flatten(2).float()  # (B, C, N)
-    f = F.normalize(f, dim=1)
-    sim = torch.bmm(f.transpose(1, 2), f)  # (B, N, N)
-    mean = sim.mean(dim=(1, 2), keepdim=True)  # per image
-    attn = gamma * (sim - beta * mean)
-    # keep entries >= 0; a row with none keeps its maximum (finite output, see module doc)
-    keep = (attn >= 0) | (attn == attn.amax(dim=-1, keepdim=True))
-    attn = attn.masked_fill(~keep, float("-inf"))
-    return attn.softmax(dim=-1)
+    with torch.autocast(vfm_feats.device.type, enabled=False):  # fp32 even under amp (thresholds)
+        f = vfm_feats.flatten(2).float()  # (B, C, N)
+        f = F.normalize(f, dim=1)
+        attn = torch.bmm(f.transpose(1, 2), f)  # (B, N, N) similarities
+        mean = attn.mean(dim=(1, 2), keepdim=True)  # per image
+        attn.sub_(beta * mean).mul_(gamma)  # gamma * (S - beta * mean), in place: no (B, N, N) temporaries
+        # keep entries >= 0; a row with none keeps its maximum (finite output, see module doc):
+        # keeping entries >= min(0, row max) is the same rule in one comparison
+        thr = attn.amax(dim=-1, keepdim=True).clamp_(max=0)
+        attn.masked_fill_(attn < thr, float("-inf"))
+        return attn.softmax(dim=-1)
 
 
 def proxy_attention(v: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
