@@ -1,0 +1,215 @@
+"""The web page: upload an image, type classes, see the segmentation.
+
+Routes::
+
+    GET  /              the page (templates/index.html + static/app.js, static/style.css)
+    POST /api/segment   multipart: image (file), classes (text), background, prob_thd -> JSON
+    GET  /healthz       {"status": "ok", ...}
+
+Safety: uploads stay in memory (never a file, let alone one named by the client); request
+size is capped (413), images are checked for their pixel count before decoding (413), non-
+and corrupt images give 400, class lists are capped (400); no CORS headers; strict security
+headers; cross-origin POSTs are refused (403); ``trusted_hosts`` blocks DNS rebinding.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import time
+from typing import List, Optional, Sequence
+
+import numpy as np
+from flask import Flask, Request, jsonify, render_template, request
+from PIL import Image
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..apis import visualize as V
+from ..apis.image_io import DEFAULT_MAX_PIXELS, ImageTooLargeError, load_image, resize_max_side, safe_stem
+from ..errors import ImageError, ProxySegError, UsageError
+from ..text.class_names import split_class_list
+
+log = logging.getLogger("proxyseg.web")
+
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+_TRUE = {"1", "true", "on", "yes"}
+_FALSE = {"", "0", "false", "off", "no"}
+
+
+class InMemoryRequest(Request):
+    """Uploaded files are kept in memory (the size is capped by ``MAX_CONTENT_LENGTH``)."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return io.BytesIO()
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, max_name_len: int = 80,
+               max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, max_side: Optional[int] = 1024,
+               preview_side: int = 1024, trusted_hosts: Optional[Sequence[str]] = None) -> Flask:
+    """The Flask app around a loaded :class:`proxyseg.apis.Segmenter` (loaded once, shared).
+
+    Args:
+        segmenter: the model (thread-safe; requests queue on its lock).
+        max_upload_mb: request size cap (413 above). max_pixels: decoded size cap (413 above).
+        max_classes, max_name_len: class list caps (400 above); synonyms count towards
+            ``4 * max_classes`` names in total.
+        max_side: inference downscale cap (masks keep the upload's size).
+        preview_side: longest side of the returned preview images (the mask PNG is full size).
+        trusted_hosts: accepted ``Host`` header values (``None``: any), against DNS rebinding.
+    """
+    app = Flask(__name__)
+    app.request_class = InMemoryRequest
+    app.config.update(MAX_CONTENT_LENGTH=int(max_upload_mb * 1024 * 1024), TRUSTED_HOSTS=list(trusted_hosts or []) or None)
+    app.json.sort_keys = False  # keep the documented key order
+    limits = dict(max_upload_mb=max_upload_mb, max_classes=max_classes, max_name_len=max_name_len,
+                  max_megapixels=None if max_pixels is None else max_pixels / 1e6)
+
+    def error(message: str, status: int):
+        if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json" \
+                or request.method == "POST":
+            return jsonify(error=message, status=status), status
+        return render_template("error.html", message=message, status=status), status
+
+    @app.errorhandler(BadRequest)
+    def _bad(e: BadRequest):
+        return error(str(e), e.status)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(e):
+        return error(f"the upload is larger than the limit of {max_upload_mb:g} MB; use a smaller image", 413)
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        return error(e.description or e.name, e.code or 500)
+
+    @app.errorhandler(Exception)
+    def _internal(e: Exception):
+        log.exception("segmentation failed")
+        return error("internal error while segmenting; the server log has the details", 500)
+
+    @app.before_request
+    def _same_origin_only():
+        if request.method == "POST":
+            origin = request.headers.get("Origin")
+            if origin and origin.split("://", 1)[-1] != request.host:
+                raise BadRequest("cross-origin requests are refused", 403)
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.update(SECURITY_HEADERS)
+        if request.path.startswith("/api/"):
+            resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+    @app.get("/")
+    def index():
+        return render_template("index.html", limits=limits, model=segmenter.name, device=str(segmenter.device),
+                               prob_thd=segmenter.default_prob_thd or 0.25)
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify(status="ok", model=segmenter.name, device=str(segmenter.device), limits=limits)
+
+    @app.post("/api/segment")
+    def api_segment():
+        upload = request.files.get("image")
+        if upload is None:
+            raise BadRequest("no image uploaded: send it as the multipart field 'image'")
+        stem = safe_stem(upload.filename)
+        data = upload.read()
+        classes = parse_classes(request.form.get("classes", ""), max_classes, max_name_len)
+        background = parse_background(request.form.get("background", ""), max_name_len)
+        prob_thd = parse_prob_thd(request.form.get("prob_thd", ""), background)
+        label = f"'{stem}'" if upload.filename else "the upload"
+        t0 = time.time()
+        try:
+            pixels = load_image(data, max_pixels=max_pixels, name=label)  # pixel cap checked before decoding
+            res = segmenter.segment(pixels, classes, background=background, prob_thd=prob_thd, max_side=max_side,
+                                    name=label)
+        except ImageTooLargeError as e:
+            raise BadRequest(str(e), 413) from None
+        except (ImageError, UsageError) as e:
+            raise BadRequest(str(e), 400) from None
+        except ProxySegError as e:
+            raise BadRequest(str(e), 500) from None
+        seconds = time.time() - t0
+        image = resize_max_side(res.image, preview_side)
+        mask = res.mask
+        if image.shape[:2] != mask.shape:
+            mask = np.asarray(Image.fromarray(mask.astype(np.int32)).resize(image.shape[1::-1], Image.Resampling.NEAREST))
+        jpeg = io.BytesIO()
+        Image.fromarray(image).save(jpeg, format="JPEG", quality=88)
+        body = res.to_dict()
+        body.update(
+            name=stem, seconds=round(seconds, 3), mask_filename=f"{stem}_mask.png",
+            legend=[dict(name=n, color=V.hex_color(c), share=round(s, 6)) for n, c, s in res.legend()],
+            image_jpeg=data_uri(jpeg.getvalue(), "image/jpeg"),
+            overlay_png=data_uri(V.png_bytes(V.overlay(image, mask, res.colors), compress_level=3), "image/png"),
+            mask_png=data_uri(res.mask_png(), "image/png"),
+        )
+        return jsonify(body)
+
+    return app
+
+
+def parse_classes(text: str, max_classes: int, max_name_len: int) -> List[str]:
+    """The class text box (``"cat, dog; puppy"``) -> entries, with the web caps -> 400."""
+    entries = split_class_list(text or "")
+    if not entries:
+        raise BadRequest("type at least one class, e.g. 'cat, dog; puppy, sky'")
+    if len(entries) > max_classes:
+        raise BadRequest(f"too many classes: {len(entries)} (at most {max_classes})")
+    names = [n.strip() for e in entries for n in e.split(";") if n.strip()]
+    if len(names) > 4 * max_classes:
+        raise BadRequest(f"too many names with synonyms: {len(names)} (at most {4 * max_classes})")
+    long = [n for n in names if len(n) > max_name_len]
+    if long:
+        raise BadRequest(f"class name too long: {len(long[0])} characters (at most {max_name_len})")
+    return entries
+
+
+def parse_background(value: str, max_name_len: int) -> Optional[str]:
+    """``''``/``0``/``false`` -> None; ``1``/``true``/``on`` -> ``'background'``; else the name."""
+    v = (value or "").strip()
+    if v.lower() in _FALSE:
+        return None
+    if v.lower() in _TRUE:
+        return "background"
+    if len(v) > max_name_len or ";" in v or "," in v:
+        raise BadRequest(f"background must be one class name of at most {max_name_len} characters")
+    return v
+
+
+def parse_prob_thd(value: str, background: Optional[str]) -> Optional[float]:
+    """Empty -> None (model default); else a number in [0, 1] (needs a background class)."""
+    v = (value or "").strip()
+    if not v:
+        return None
+    try:
+        x = float(v)
+    except ValueError:
+        raise BadRequest(f"prob_thd must be a number in [0, 1], got {v[:20]!r}") from None
+    if not 0.0 <= x <= 1.0:
+        raise BadRequest(f"prob_thd must be in [0, 1], got {x:g}")
+    if x > 0 and not background:
+        raise BadRequest("prob_thd needs a background class: also send background=1")
+    return x
