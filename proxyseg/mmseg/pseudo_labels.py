@@ -38,6 +38,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmcv.transforms import BaseTransform
+from mmseg.registry import TRANSFORMS
 
 from ..errors import CheckpointError, ConfigError, DatasetError, UsageError
 
@@ -51,6 +53,7 @@ CONF_FORMATS = ("png", "npy", "none")
 #: defaults of a config's ``pseudo_labels`` section (see configs/maskclip_plus/_base_/teacher.py)
 DEFAULT_SETTINGS = dict(
     data_prefix=dict(img_path="images/train2017"),  # the training images, relative to data_root
+    ann_file="",  # optional split file (names without suffix) restricting the images; "" = all
     out_dir=None,  # relative to data_root (like data_prefix.seg_map_path); required
     thd=0.0,  # confidence below thd -> 255 (ignored by the student's loss)
     conf_format="png",  # png (uint8, 1/255 steps) | npy (float16) | none
@@ -65,6 +68,9 @@ def pseudo_label_settings(cfg) -> dict:
     """The config's ``pseudo_labels`` section over :data:`DEFAULT_SETTINGS`."""
     s = copy.deepcopy(DEFAULT_SETTINGS)
     user = cfg.get("pseudo_labels") or {}
+    unknown = sorted(set(user) - set(DEFAULT_SETTINGS))
+    if unknown:
+        raise ConfigError(f"unknown pseudo_labels keys {unknown}; valid: {', '.join(DEFAULT_SETTINGS)}")
     s.update({k: (v.to_dict() if hasattr(v, "to_dict") else v) for k, v in dict(user).items()})
     if s["conf_format"] not in CONF_FORMATS:
         raise ConfigError(f"pseudo_labels.conf_format={s['conf_format']!r}; valid: {', '.join(CONF_FORMATS)}")
@@ -368,7 +374,8 @@ def make_pseudo_labels(cfg, *, out_dir: Optional[str] = None, thd: Optional[floa
 
     # manifest: refuse to mix labels made with other settings into one folder
     os.makedirs(out_dir, exist_ok=True)
-    manifest = dict(config=config_path, model=_describe_model(cfg.model), checkpoint=s["checkpoint"] or cfg.get("load_from"),
+    manifest = dict(config=config_path, model=_describe_model(cfg.model),
+                    checkpoint=s["checkpoint"] or cfg.get("load_from"),
                     thd=s["thd"], conf_format=s["conf_format"], dataset=ds_cfg.get("type"),
                     img_dir=osp.abspath(img_dir), label_suffix=getattr(dataset, "seg_map_suffix", None),
                     ignore_index=IGNORE_INDEX, num_classes=len(classes))
@@ -514,9 +521,6 @@ def _describe_model(model_cfg) -> str:
 
 
 # ---- transforms ---------------------------------------------------------------------------------
-from mmcv.transforms import BaseTransform  # noqa: E402
-from mmseg.registry import TRANSFORMS  # noqa: E402
-
 
 @TRANSFORMS.register_module(force=True)
 class PseudoLabelConfidenceThreshold(BaseTransform):
