@@ -1,12 +1,15 @@
 """The core open-vocabulary segmenter: image -> per-class logits -> mask.
 
-``predict_logits(image)``: ``slide_inference`` over windows -> ``forward_windows(windows)``:
-VFM features (``proxyclip``) + dense CLIP -> L2-normalise -> ``@ text.T`` (or feature
-adjustment) -> bilinear to window size. ``postprocess(logits)``: ``softmax(logit_scale * logits)``
+``predict_logits(image)``: (under ``autocast()`` when ``amp`` is set) ``slide_inference`` over
+batched windows -> ``forward_windows(windows)``: VFM features (``proxyclip``) + dense CLIP ->
+L2-normalise -> ``@ text.T`` (or feature adjustment), fp32 -> bilinear to window size, done while
+merging straight into each window's crop region. ``postprocess(logits)``: ``softmax(logit_scale * logits)``
 over queries -> max over each class's synonyms -> argmax; max prob < ``prob_thd`` -> class 0.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -26,6 +29,7 @@ from .clip_factory import CLIP_MEAN, CLIP_STD, build_clip
 from .vfm import VFM, build_vfm
 
 ClassSpec = Union[str, os.PathLike, Sequence[str], ClassNames]
+AMP_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def as_class_names(classes: ClassSpec) -> ClassNames:
@@ -51,13 +55,16 @@ class OpenVocabSegmenter(nn.Module):
         window_batch: windows per forward.
         templates: name in ``TEMPLATES`` or a list of ``'{}'`` format strings.
         text_cache_dir: disk cache for text embeddings (``None``: memory only).
+        amp: ``None`` (fp32), ``'bf16'`` or ``'fp16'``: autocast of the networks in
+            ``predict_logits`` (CPU and CUDA); PAM weights, the text head and the merge stay fp32.
     """
 
     def __init__(self, clip_model: nn.Module, tokenizer, vfm: Optional[VFM] = None, *, classes: ClassSpec,
                  method: str = "proxyclip", beta: float = 1.2, gamma: float = 3.0, logit_scale: float = 40.0,
                  prob_thd: float = 0.0, feature_adjust: bool = False, slide_crop: Optional[int] = 336,
                  slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
-                 text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0):
+                 text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0,
+                 amp: Optional[str] = None):
         super().__init__()
         if method not in LAST_BLOCK_MODES:
             raise ConfigError(f"unknown method {method!r}; valid: {', '.join(LAST_BLOCK_MODES)}")
@@ -86,6 +93,7 @@ class OpenVocabSegmenter(nn.Module):
         self.slide_crop, self.slide_stride = slide_crop, slide_stride
         self.window_batch = max(int(window_batch), 1)
         self.background_idx = background_idx
+        self.amp = amp
         self.text = TextClassifier(clip_model, tokenizer, templates, cache_dir=text_cache_dir)
         self.register_buffer("clip_mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) / 255, persistent=False)
         self.register_buffer("clip_std", torch.tensor(CLIP_STD).view(1, 3, 1, 1) / 255, persistent=False)
@@ -113,6 +121,24 @@ class OpenVocabSegmenter(nn.Module):
             sizes.append(self.vfm.patch_size)
         return lcm(*sizes)
 
+    @property
+    def amp(self) -> Optional[str]:
+        return self._amp
+
+    @amp.setter
+    def amp(self, value: Optional[str]) -> None:
+        if value in ("fp32", "none", ""):
+            value = None
+        if value is not None and value not in AMP_DTYPES:
+            raise ConfigError(f"amp must be None, 'bf16' or 'fp16', got {value!r}")
+        self._amp = value
+
+    def autocast(self, device_type: Optional[str] = None):
+        """Autocast context for ``self.amp`` on ``device_type`` (default: the model's); no-op for fp32."""
+        if self._amp is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type or self.clip_mean.device.type, dtype=AMP_DTYPES[self._amp])
+
     # ---- forward ---------------------------------------------------------------------------
     def normalize(self, pixels: torch.Tensor) -> torch.Tensor:
         """RGB in [0, 1] -> CLIP-normalised."""
@@ -122,22 +148,29 @@ class OpenVocabSegmenter(nn.Module):
         """CLIP-normalised -> RGB in [0, 1]."""
         return x * self.clip_std.to(x.dtype) + self.clip_mean.to(x.dtype)
 
-    def forward_windows(self, windows: torch.Tensor) -> torch.Tensor:
-        """``(n, 3, h, w)`` CLIP-normalised windows -> ``(n, Q, h, w)`` cosine logits."""
+    def forward_windows(self, windows: torch.Tensor, resize: bool = True) -> torch.Tensor:
+        """``(n, 3, h, w)`` CLIP-normalised windows -> ``(n, Q, h, w)`` cosine logits.
+
+        ``resize=False``: the logits on the feature grid ``(n, Q, gh, gw)`` (``predict_logits``
+        resizes them while merging, see ``slide_inference(resize_windows=True)``).
+        """
         h, w = windows.shape[-2:]
         vfm_feats = self.vfm(self.unnormalize(windows)) if self.vfm is not None else None
         out = self.clip.forward_features(windows, mode=self.method, vfm_feats=vfm_feats, beta=self.beta,
                                          gamma=self.gamma, return_cls=self.feature_adjust)
         feats, cls = out if self.feature_adjust else (out, None)
         n, d, gh, gw = feats.shape
-        feats = F.normalize(feats.float().flatten(2).transpose(1, 2), dim=-1)  # (n, hw, D)
-        text = self.query_features.to(feats.device)
-        if self.feature_adjust:
-            logits = feature_adjust_logits(feats, F.normalize(cls.float(), dim=-1), text)
-        else:
-            logits = feats @ text.t()
-        logits = logits.transpose(1, 2).reshape(n, -1, gh, gw)
-        return F.interpolate(logits, size=(h, w), mode="bilinear", align_corners=False)
+        with torch.autocast(windows.device.type, enabled=False):  # the text head stays fp32 under amp
+            feats = F.normalize(feats.float().flatten(2).transpose(1, 2), dim=-1)  # (n, hw, D)
+            text = self.query_features.to(feats.device)
+            if self.feature_adjust:
+                logits = feature_adjust_logits(feats, F.normalize(cls.float(), dim=-1), text)
+            else:
+                logits = feats @ text.t()
+            logits = logits.transpose(1, 2).reshape(n, -1, gh, gw)
+            if not resize:
+                return logits
+            return F.interpolate(logits, size=(h, w), mode="bilinear", align_corners=False)
 
     @torch.inference_mode()
     def predict_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None,
@@ -147,8 +180,10 @@ class OpenVocabSegmenter(nn.Module):
             crop = stride = tuple(image.shape[-2:])
         else:
             crop, stride = (self.slide_crop,) * 2, (self.slide_stride,) * 2
-        logits = slide_inference(image, split_on_oom(self.forward_windows), crop=crop, stride=stride,
-                                 pad_multiple=self.pad_multiple, window_batch=self.window_batch, progress=progress)
+        with self.autocast(image.device.type):
+            fwd = split_on_oom(functools.partial(self.forward_windows, resize=False))
+            logits = slide_inference(image, fwd, crop=crop, stride=stride, pad_multiple=self.pad_multiple,
+                                     window_batch=self.window_batch, progress=progress, resize_windows=True)
         if out_size is not None and tuple(out_size) != tuple(logits.shape[-2:]):
             logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]
         return logits

@@ -1,6 +1,7 @@
 """Sliding-window inference with batched windows (MONAI-style API, MMSeg window schedule)."""
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable, List, Optional, Tuple
 
@@ -62,7 +63,7 @@ def merge_windows(window_logits: torch.Tensor, boxes: List[Window], size: Tuple[
     acc = torch.zeros((q, *size), dtype=torch.float32, device=device)
     count = torch.zeros((1, *size), dtype=torch.float32, device=device)
     _accumulate(acc, count, window_logits, boxes)
-    return acc / count
+    return acc.div_(count)
 
 
 def _accumulate(acc: torch.Tensor, count: torch.Tensor, logits: torch.Tensor, boxes: List[Window]) -> None:
@@ -73,10 +74,43 @@ def _accumulate(acc: torch.Tensor, count: torch.Tensor, logits: torch.Tensor, bo
         count[:, y1:y2, x1:x2] += 1
 
 
+@functools.lru_cache(maxsize=64)
+def _bilinear_matrix(src: int, dst: int) -> torch.Tensor:
+    """``(src, dst)`` weights of 1-D bilinear resizing (``align_corners=False``), taken from
+    ``F.interpolate`` itself (resizing the identity), so the weights are exactly PyTorch's."""
+    with torch.inference_mode(False):  # cached: an ordinary tensor even when first built in inference mode
+        eye = torch.eye(src, dtype=torch.float32).view(1, src, 1, src)
+        return F.interpolate(eye, size=(1, dst), mode="bilinear", align_corners=False)[0, :, 0]
+
+
+def _accumulate_resized(acc: torch.Tensor, count: torch.Tensor, logits: torch.Tensor, boxes: List[Window],
+                        padded: Tuple[int, int], offset: Tuple[int, int]) -> None:
+    """Resize coarse window logits to the padded window size, cut the pad, add into the crops.
+
+    Bilinear resizing is separable: ``up = Rh @ L @ Rw^T`` with the 1-D weight matrices. Done as
+    ``acc[:, crop] += Rh @ (L @ Rw^T)`` (``baddbmm_`` straight into the crop region), no
+    ``(n, Q, h, w)`` window logits are materialised. Equal to ``F.interpolate`` up to float
+    rounding (the same two non-zero weights per output, summed in another order: ~1e-7).
+    """
+    (ph, pw), (t, l) = padded, offset
+    n, q, gh, gw = logits.shape
+    dev = acc.device
+    with torch.autocast(dev.type, enabled=False):
+        rw = _bilinear_matrix(gw, pw).to(dev)  # (gw, pw)
+        rh = _bilinear_matrix(gh, ph).t().to(dev)  # (ph, gh)
+        logits = logits.to(dev, torch.float32)
+        for (y1, y2, x1, x2), lg in zip(boxes, logits):
+            h, w = y2 - y1, x2 - x1
+            tmp = torch.matmul(lg, rw[:, l:l + w])  # (Q, gh, w)
+            acc[:, y1:y2, x1:x2].baddbmm_(rh[t:t + h].expand(q, h, gh), tmp)
+            count[:, y1:y2, x1:x2] += 1
+
+
 def slide_inference(image: torch.Tensor, forward_windows: Callable[[torch.Tensor], torch.Tensor], *,
                     crop: Tuple[int, int], stride: Tuple[int, int], pad_multiple: int = 1,
                     window_batch: int = 8, device: Optional[torch.device] = None,
-                    progress: Optional[Callable[[int], None]] = None) -> torch.Tensor:
+                    progress: Optional[Callable[[int], None]] = None,
+                    resize_windows: bool = False) -> torch.Tensor:
     """Logits of one image from overlapping windows, several windows per forward.
 
     Args:
@@ -88,6 +122,10 @@ def slide_inference(image: torch.Tensor, forward_windows: Callable[[torch.Tensor
         window_batch: windows per forward (``sw_batch_size``); results do not depend on it.
         device: where the merge accumulates (``None``: the image's device); MONAI's ``device``.
         progress: called with the number of windows finished after each batch.
+        resize_windows: ``forward_windows`` returns logits on a coarser grid ``(n, Q, gh, gw)``;
+            they are resized bilinearly (``align_corners=False``) to the padded window size while
+            merging (straight into the crop region, see ``_accumulate_resized``): the same result
+            as resizing inside ``forward_windows`` (to ~1e-7), without an ``(n, Q, h, w)`` tensor.
 
     Returns:
         ``(Q, H, W)`` merged logits (float32) at the image's resolution.
@@ -103,15 +141,19 @@ def slide_inference(image: torch.Tensor, forward_windows: Callable[[torch.Tensor
         crops = torch.stack([image[:, y1:y2, x1:x2] for (y1, y2, x1, x2) in chunk])
         crops, (l, _, t, _) = pad_to_multiple(crops, pad_multiple)
         h, w = chunk[0][1] - chunk[0][0], chunk[0][3] - chunk[0][2]
-        logits = forward_windows(crops)[:, :, t:t + h, l:l + w]
+        logits = forward_windows(crops)
         if acc is None:
             dev = device or logits.device
             acc = torch.zeros((logits.shape[1], H, W), dtype=torch.float32, device=dev)
             count = torch.zeros((1, H, W), dtype=torch.float32, device=dev)
-        _accumulate(acc, count, logits, chunk)
+        if resize_windows:
+            _accumulate_resized(acc, count, logits, chunk, tuple(crops.shape[-2:]), (t, l))
+        else:
+            _accumulate(acc, count, logits[:, :, t:t + h, l:l + w], chunk)
+        del logits
         if progress is not None:
             progress(len(chunk))
-    return acc / count
+    return acc.div_(count)  # in place: no second (Q, H, W) tensor
 
 
 def lcm(*values: int) -> int:
