@@ -196,13 +196,28 @@ class _StreamSwitch(io.TextIOBase):
         return self.default.fileno()
 
 
+_SWITCHES: Dict[str, _StreamSwitch] = {}
+
+
+def _switch(name: str) -> _StreamSwitch:
+    """The process-wide switch for ``sys.<name>``, its default refreshed to the current stream.
+    One object per stream for the whole process: a logging handler that a cell creates (e.g. by
+    ``logging.basicConfig``) keeps writing into whichever cell log is current, never a stale one."""
+    cur = getattr(sys, name)
+    sw = _SWITCHES.get(name)
+    if sw is None:
+        sw = _SWITCHES[name] = _StreamSwitch(cur)
+    if cur is not sw:
+        sw.default = cur
+    return sw
+
+
 @contextlib.contextmanager
 def _capture(log_path: Path, tee: bool):
     """Send this process's ``sys.stdout``/``sys.stderr`` into ``log_path`` (and the console with
     ``tee``) for the duration of one cell."""
     out, err = sys.stdout, sys.stderr
-    sw_out = out if isinstance(out, _StreamSwitch) else _StreamSwitch(out)
-    sw_err = err if isinstance(err, _StreamSwitch) else _StreamSwitch(err)
+    sw_out, sw_err = _switch("stdout"), _switch("stderr")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     from tqdm import tqdm
 
