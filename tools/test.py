@@ -28,7 +28,8 @@ def parse_args(argv=None):
     p.add_argument("--cfg-options", nargs="+", default=[], metavar="KEY=VALUE",
                    help="override config entries, mmengine style: model.vfm.arch=b16 model.prob_thd=0.1")
     p.add_argument("--data-root", help="dataset root (overrides the config's data_root)")
-    p.add_argument("--checkpoint", help="weights directory searched for every model, or a VFM weight file")
+    p.add_argument("--checkpoint", help="weights directory searched for every model, or a VFM weight file; for a "
+                                        "trained MMSeg model (e.g. a MaskCLIP+ student) its .pth checkpoint")
     p.add_argument("--clip-checkpoint", help="CLIP weight file")
     p.add_argument("--show-dir", help="save overlays (prediction | ground truth) here, under the run's folder")
     p.add_argument("--show-n", type=int, default=None, help="with --show-dir: overlays for the first N images only")
@@ -79,13 +80,28 @@ def build_cfg(args):
     cfg.work_dir = args.work_dir or str(Path("work_dirs") / cfg_path.stem)
     cfg.randomness = dict(seed=args.seed, deterministic=args.deterministic)
     m = cfg.model
-    if args.window_batch:
+    trained = m.get("type") != "ProxyCLIPSegmentor"  # an ordinary MMSeg segmentor (MaskCLIP+ student)
+    if trained:
+        for flag in ("window_batch", "amp", "clip_checkpoint"):
+            if getattr(args, flag):
+                raise UsageError(f"--{flag.replace('_', '-')} applies to proxyseg's training-free models, "
+                                 f"not to {m.get('type')}")
+        if args.checkpoint:
+            ck = Path(args.checkpoint).expanduser()
+            if not ck.is_file():
+                raise UsageError(f"--checkpoint {args.checkpoint}: no such file (the .pth that tools/train.py wrote)")
+            cfg.load_from = str(ck)
+        if not cfg.get("load_from"):
+            raise UsageError(f"{cfg_path.name} is a trained {m.get('type')}: pass --checkpoint "
+                             f"work_dirs/{cfg_path.stem}/iter_N.pth (written by tools/train.py)")
+        cfg.resume = False
+    elif args.window_batch:
         m.window_batch = args.window_batch
     if args.amp:
         m.amp = args.amp
     if args.clip_checkpoint:
         m.clip.checkpoint = args.clip_checkpoint
-    if args.checkpoint:
+    if args.checkpoint and not trained:
         ck = Path(args.checkpoint).expanduser()
         if ck.is_dir():
             os.environ["PROXYSEG_WEIGHTS"] = str(ck)
@@ -136,15 +152,21 @@ def check_class_count(cfg) -> None:
     from proxyseg.errors import ClassNamesError
     from proxyseg.text import load_class_names
 
-    name_path = cfg.model.get("name_path")
-    if not name_path:
-        raise UsageError("model.name_path (the class file) is not set in the config")
-    n_file = len(load_class_names(name_path))
     ds = cfg.test_dataloader.dataset
     meta = (ds.get("metainfo") or {}).get("classes")
     cls = DATASETS.get(ds["type"])
     if meta is None and cls is not None:
         meta = getattr(cls, "METAINFO", {}).get("classes")
+    if cfg.model.get("type") != "ProxyCLIPSegmentor":  # a trained model: its head's output classes
+        n_head = (cfg.model.get("decode_head") or {}).get("num_classes")
+        if meta is not None and n_head is not None and n_head != len(meta):
+            raise UsageError(f"model.decode_head.num_classes={n_head} but dataset {ds['type']} has {len(meta)} "
+                             f"classes: evaluate the model on the dataset it was trained for")
+        return
+    name_path = cfg.model.get("name_path")
+    if not name_path:
+        raise UsageError("model.name_path (the class file) is not set in the config")
+    n_file = len(load_class_names(name_path))
     if meta is not None and len(meta) != n_file:
         raise ClassNamesError(f"class file {name_path} has {n_file} classes but dataset {ds['type']} has "
                               f"{len(meta)}: use the class file made for this dataset")
@@ -159,7 +181,12 @@ def write_results(runner, cfg, args, metrics, seconds, device) -> dict:
 
     evaluator = runner.test_evaluator.metrics[0]
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
-    desc = R.describe_model(model_cfg)
+    if model_cfg.get("type") == "ProxyCLIPSegmentor":
+        desc = R.describe_model(model_cfg)
+    else:  # a trained MMSeg model, e.g. a MaskCLIP+ student
+        bb, head = model_cfg.get("backbone") or {}, model_cfg.get("decode_head") or {}
+        desc = dict(clip="-", vfm="-", method=f"{model_cfg.get('type')}: {bb.get('type')}-{bb.get('depth', '')} + "
+                                               f"{head.get('type')}", checkpoint=cfg.get("load_from"))
     ds = cfg.test_dataloader.dataset
     res = dict(
         config=Path(args.config).stem, config_path=str(args.config), **desc,
@@ -201,8 +228,11 @@ def main(argv=None) -> int:
         import torch
 
         torch.cuda.set_device(device)
+    from proxyseg.mmseg.pseudo_labels import trusted_local_checkpoints
+
     t0 = time.time()
-    metrics = runner.test()
+    with trusted_local_checkpoints():  # mmengine training checkpoints under torch >= 2.6 (load_from)
+        metrics = runner.test()
     seconds = time.time() - t0
     if runner.rank == 0:
         res = write_results(runner, cfg, args, metrics, seconds, device)

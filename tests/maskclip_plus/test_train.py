@@ -82,8 +82,6 @@ def test_resume_continues_at_the_right_iteration(trained, labelled_root, one_ima
     assert (tmp_path / "iter_8.pth").is_file() and not (tmp_path / "iter_4.pth").exists()
 
 
-@pytest.mark.xfail(strict=False, reason="tools/test.py does not load student checkpoints yet: it needs the "
-                                        "--checkpoint change in docs/maskclip_plus.md ('tools/test.py')")
 def test_tools_test_evaluates_the_checkpoint(trained, labelled_root, tmp_path):
     from proxyseg.cli import run_main
 
