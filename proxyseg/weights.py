@@ -33,9 +33,30 @@ def search_dirs() -> List[Path]:
     return dirs
 
 
-def offline() -> bool:
-    """True when hub downloads must not be attempted."""
+def offline_by_env() -> bool:
+    """``PROXYSEG_OFFLINE=1`` or ``HF_HUB_OFFLINE=1``."""
     return any(os.environ.get(k, "0") not in ("", "0") for k in ("PROXYSEG_OFFLINE", "HF_HUB_OFFLINE"))
+
+
+def offline() -> bool:
+    """True when hub downloads must not be attempted (set by env, or the hub is unreachable)."""
+    return offline_by_env() or not hub_reachable()
+
+
+_REACHABLE: dict = {}
+
+
+def hub_reachable(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
+    """Whether ``host:443`` accepts a TCP connection (cached): avoids a minute of hub retries offline."""
+    if host not in _REACHABLE:
+        import socket
+
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            _REACHABLE[host] = True
+        except OSError:
+            _REACHABLE[host] = False
+    return _REACHABLE[host]
 
 
 def find_weights(stems: Sequence[str], checkpoint: Optional[str] = None) -> Optional[Path]:
@@ -71,10 +92,18 @@ def missing(model: str, stems: Sequence[str], source: str, reason: str = "") -> 
     target = Path(env).expanduser() if env else cache_dir()
     suffix = "" if stems[0].endswith(WEIGHT_SUFFIXES) else ".safetensors (or .pth)"
     msg = (f"weights for {model} not found: looked for {stems[0]}{suffix} in {dirs}"
-           f"{' (hub download skipped: offline)' if offline() else ''}{'; ' + reason if reason else ''}. "
+           f"{_skip_reason()}{'; ' + reason if reason else ''}. "
            f"Download it from {source} and place it at {target / stems[0]}{suffix and '.safetensors'}, "
            f"or pass --checkpoint PATH (config: checkpoint=...) or set PROXYSEG_WEIGHTS=DIR.")
     return WeightsNotFoundError(msg)
+
+
+def _skip_reason() -> str:
+    if offline_by_env():
+        return " (hub download skipped: offline)"
+    if not hub_reachable():
+        return " (hub download skipped: offline, huggingface.co unreachable)"
+    return ""
 
 
 def load_state_dict(path: Path) -> Dict[str, torch.Tensor]:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -31,18 +32,19 @@ class TextClassifier:
     """L2-normalised text embeddings ``(Q, D)`` of queries, averaged over templates.
 
     Each template embedding is L2-normalised, then averaged over templates and re-normalised
-    (as upstream). Results are kept in memory per query list and on disk under
-    ``cache_dir`` (``None`` disables the disk cache).
+    (as upstream). Results are kept in memory per query list (the ``max_entries`` most recent
+    lists) and on disk under ``cache_dir`` (``None`` disables the disk cache).
     """
 
     def __init__(self, clip_model: nn.Module, tokenizer: Callable, templates: Sequence[str] = OPENAI_IMAGENET_TEMPLATES,
-                 cache_dir: Optional[os.PathLike] = None, batch_size: int = 256):
+                 cache_dir: Optional[os.PathLike] = None, batch_size: int = 256, max_entries: int = 256):
         self.clip_model = clip_model
         self.tokenizer = tokenizer
         self.templates = list(templates)
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.batch_size = batch_size
-        self._memory: Dict[str, torch.Tensor] = {}
+        self.max_entries = max_entries
+        self._memory: "OrderedDict[str, torch.Tensor]" = OrderedDict()
         self._fingerprint: Optional[str] = None
 
     def _key(self, queries: Sequence[str]) -> str:
@@ -58,6 +60,7 @@ class TextClassifier:
         """``Q`` names -> ``(Q, D)`` float32 embeddings (CPU), computed once, then cached."""
         key = self._key(queries)
         if key in self._memory:
+            self._memory.move_to_end(key)
             return self._memory[key]
         path = self.cache_dir / f"{key}.pt" if self.cache_dir else None
         emb = None
@@ -79,6 +82,8 @@ class TextClassifier:
                 except OSError:
                     pass  # a read-only cache is not an error
         self._memory[key] = emb
+        while len(self._memory) > self.max_entries:
+            self._memory.popitem(last=False)
         return emb
 
     def _compute(self, queries: Sequence[str]) -> torch.Tensor:
