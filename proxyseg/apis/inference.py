@@ -120,6 +120,7 @@ class Segmenter:
         if amp not in (None, "bf16", "fp16"):
             raise ConfigError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
         self.model = model
+        model.text.max_entries = min(model.text.max_entries, 128)  # a web server sees many class lists
         self.default_classes = self.parse_classes(default_classes) if default_classes is not None else None
         self.default_prob_thd = float(model.prob_thd)
         self.amp, self.max_side, self.max_pixels, self.name = amp, max_side, max_pixels, name
@@ -221,7 +222,6 @@ class Segmenter:
         x = torch.from_numpy(small).to(self.device).permute(2, 0, 1).float().div_(255)  # (3, h, w)
         with self._lock, torch.inference_mode():
             self.model.set_classes(names)
-            _trim_text_cache(self.model)
             with self._autocast():
                 logits = self.model.predict_logits(self.model.normalize(x[None])[0])  # (Q, h, w)
             old, self.model.prob_thd = self.model.prob_thd, thd
@@ -259,11 +259,3 @@ def _resolve_name_path(name_path: Optional[str], config_path: Optional[str]) -> 
             return c
     raise ClassNamesError(f"class file {name_path} (model.name_path) not found; looked in: "
                           f"{', '.join(str(c) for c in candidates)}")
-
-
-def _trim_text_cache(model, max_entries: int = 128) -> None:
-    """Bound the core's in-memory text-embedding cache (a web server sees many class lists)."""
-    memory = getattr(getattr(model, "text", None), "_memory", None)
-    if isinstance(memory, dict):
-        while len(memory) > max_entries:
-            memory.pop(next(iter(memory)))
