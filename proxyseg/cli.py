@@ -47,9 +47,12 @@ def run_main(main: Callable[[Optional[List[str]]], int], argv: Optional[List[str
         if err is not None:
             print(f"error: {clean_message(err)}", file=sys.stderr)
             return getattr(err, "exit_code", 1)
-        if _is_cuda_oom(e):
-            print("error: out of GPU memory; lower model.window_batch (e.g. --window-batch 1) or use --amp bf16",
-                  file=sys.stderr)
+        from .ops.memory import is_oom
+
+        if is_oom(e):
+            where = "GPU" if _is_cuda_oom(e) else "CPU"
+            print(f"error: out of {where} memory even for one window; lower --window-batch, use --amp bf16, a "
+                  f"smaller model.slide_crop, or (GPU) --device cpu", file=sys.stderr)
             return 1
         print(f"error: {type(e).__name__}: {clean_message(e)} (rerun with --debug for the traceback)", file=sys.stderr)
         return 1

@@ -10,8 +10,10 @@ log = logging.getLogger(__name__)
 
 
 def is_oom(exc: BaseException) -> bool:
-    """CUDA (or MPS) out-of-memory errors, under any of their names."""
-    return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in str(exc).lower()
+    """Out-of-memory errors: CUDA/MPS, and the CPU allocator's "can't allocate memory"."""
+    msg = str(exc).lower()
+    return (isinstance(exc, (torch.cuda.OutOfMemoryError, MemoryError)) or "out of memory" in msg
+            or "can't allocate memory" in msg)
 
 
 def split_on_oom(fn: Callable[[torch.Tensor], torch.Tensor], min_batch: int = 1) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -24,7 +26,7 @@ def split_on_oom(fn: Callable[[torch.Tensor], torch.Tensor], min_batch: int = 1)
     def run(x: torch.Tensor) -> torch.Tensor:
         try:
             return fn(x)
-        except RuntimeError as e:  # torch.cuda.OutOfMemoryError is a RuntimeError
+        except (RuntimeError, MemoryError) as e:  # torch.cuda.OutOfMemoryError is a RuntimeError
             if not is_oom(e):
                 raise
             n = x.shape[0]

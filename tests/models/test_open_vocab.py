@@ -85,3 +85,15 @@ def test_split_on_oom_retries_in_halves():
     assert calls[0] == 7 and max(calls[1:]) <= 4
     with pytest.raises(RuntimeError, match="out of memory on a batch of 1"):
         split_on_oom(lambda x: (_ for _ in ()).throw(torch.cuda.OutOfMemoryError("out of memory")))(torch.ones(1))
+
+
+def test_cpu_allocator_failure_is_split_too():
+    calls = []
+
+    def fn(x):
+        calls.append(x.shape[0])
+        if x.shape[0] > 1:
+            raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory")
+        return x + 1
+
+    assert torch.equal(split_on_oom(fn)(torch.zeros(3)), torch.ones(3))
