@@ -124,7 +124,8 @@ class DenseCLIP(nn.Module):
 
     def _tokens(self, images: torch.Tensor) -> Tuple[torch.Tensor, Tuple[int, int]]:
         vis = self.visual
-        x = vis.conv1(images)  # (B, C, gh, gw)
+        # residual stream in the weights' dtype: under autocast only the matmuls/convs run in bf16/fp16
+        x = vis.conv1(images).to(vis.positional_embedding.dtype)  # (B, C, gh, gw)
         gh, gw = x.shape[-2:]
         x = x.flatten(2).transpose(1, 2)  # (B, N, C)
         pe = vis.positional_embedding.to(x.dtype)
