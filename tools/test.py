@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from proxyseg.cli import REPO_ROOT, run_main  # noqa: E402
-from proxyseg.errors import DatasetError, UsageError  # noqa: E402
+from proxyseg.cli import REPO_ROOT, run_main, select_device  # noqa: E402
+from proxyseg.errors import UsageError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -52,28 +52,11 @@ def parse_args(argv=None):
     return args
 
 
-def _set_device(device: str) -> str:
-    if device == "cpu":
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    from proxyseg.cli import resolve_device
-
-    return resolve_device(device)
-
-
 def build_cfg(args):
-    from mmengine.config import Config, DictAction
+    from proxyseg.mmseg.config import load_config
 
     cfg_path = Path(args.config)
-    if not cfg_path.is_file():
-        raise UsageError(f"config {args.config} not found")
-    cfg = Config.fromfile(str(cfg_path))
-    if args.cfg_options:
-        opts = argparse.ArgumentParser()
-        opts.add_argument("--o", nargs="+", action=DictAction)
-        try:
-            cfg.merge_from_dict(opts.parse_args(["--o", *args.cfg_options]).o)
-        except SystemExit:
-            raise UsageError(f"bad --cfg-options {args.cfg_options}: use KEY=VALUE") from None
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
     # unique per run: mmengine keys its logger/visualizer singletons by the experiment name
     cfg.experiment_name = f"{cfg_path.stem}_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
@@ -211,7 +194,7 @@ def write_results(runner, cfg, args, metrics, seconds, device) -> dict:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    device = _set_device(args.device)
+    device = select_device(args.device)
     cfg = build_cfg(args)
     from mmengine.registry import init_default_scope
     from mmengine.runner import Runner

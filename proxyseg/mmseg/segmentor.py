@@ -1,7 +1,7 @@
 """MMSeg glue: a registered ``BaseSegmentor`` that calls the core :class:`OpenVocabSegmenter`."""
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Union
+from typing import List, Optional, Union
 
 import torch
 import torch.nn.functional as F
