@@ -205,6 +205,10 @@ def main(argv=None) -> int:
     init_default_scope("mmseg")
     check_dataset(cfg.test_dataloader.dataset)
     check_class_count(cfg)
+    if cfg.model.get("type") == "ProxyCLIPSegmentor":
+        from proxyseg.models.preflight import check_weights
+
+        check_weights(cfg.model)  # before the runner logs its environment and builds anything
     check_writable(cfg.work_dir)
     runner = Runner.from_cfg(cfg)
     if device.startswith("cuda") and ":" in device:

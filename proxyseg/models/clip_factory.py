@@ -35,9 +35,7 @@ def build_clip(name: str = "ViT-B-16", pretrained: Optional[str] = "openai", *, 
     tokenizer = open_clip.get_tokenizer(name)
     if not pretrained:
         return open_clip.create_model(name, pretrained=None).eval(), tokenizer
-    stems = [f"{name}-{pretrained}", f"{name}_{pretrained}", f"{name}.{pretrained}"]
-    if checkpoint:
-        stems.insert(0, f"{name}-{pretrained}")
+    stems = clip_weight_stems(name, pretrained)
     path = W.find_weights(stems, checkpoint)
     if path is not None:
         try:
@@ -48,12 +46,7 @@ def build_clip(name: str = "ViT-B-16", pretrained: Optional[str] = "openai", *, 
             raise CheckpointError(f"CLIP checkpoint {path} does not load into {name} ({type(e).__name__}: "
                                   f"{str(e).splitlines()[0][:300]})") from None
         return model.eval(), tokenizer
-    tags = open_clip.list_pretrained_tags_by_model(name)
-    if pretrained not in tags:
-        raise ConfigError(f"unknown pretrained tag {pretrained!r} for {name}; valid: {', '.join(tags)}")
-    cfg = open_clip.get_pretrained_cfg(name, pretrained)
-    hub = cfg.get("hf_hub", "").rstrip("/")
-    source = f"https://huggingface.co/{hub}" if hub else (cfg.get("url") or "the open_clip model zoo")
+    source = clip_weight_source(name, pretrained)
     if W.offline():
         raise W.missing(f"CLIP {name} ({pretrained})", stems, source)
     try:
@@ -62,6 +55,25 @@ def build_clip(name: str = "ViT-B-16", pretrained: Optional[str] = "openai", *, 
         raise W.missing(f"CLIP {name} ({pretrained})", stems, source,
                         reason=f"download failed: {type(e).__name__}") from None
     return model.eval(), tokenizer
+
+
+def clip_weight_stems(name: str, pretrained: str) -> list:
+    """Local file names searched for an open_clip model's weights."""
+    return [f"{name}-{pretrained}", f"{name}_{pretrained}", f"{name}.{pretrained}"]
+
+
+def clip_weight_source(name: str, pretrained: str) -> str:
+    """Where to download ``name``/``pretrained`` (unknown tags are a :class:`ConfigError`)."""
+    import open_clip
+
+    if name not in open_clip.list_models():
+        raise ConfigError(f"unknown CLIP model {name!r}; valid open_clip names include ViT-B-16, ViT-L-14, ViT-H-14")
+    tags = open_clip.list_pretrained_tags_by_model(name)
+    if pretrained not in tags:
+        raise ConfigError(f"unknown pretrained tag {pretrained!r} for {name}; valid: {', '.join(tags)}")
+    cfg = open_clip.get_pretrained_cfg(name, pretrained)
+    hub = cfg.get("hf_hub", "").rstrip("/")
+    return f"https://huggingface.co/{hub}" if hub else (cfg.get("url") or "the open_clip model zoo")
 
 
 def tiny_clip_cfg(width: int = 64, layers: int = 3, heads: int = 4, embed_dim: int = 32, patch_size: int = 16,

@@ -82,3 +82,22 @@ def test_truncated_and_wrong_key_checkpoints(weights_dir, tmp_path):
     torch.save(other.model.state_dict(), shapes)
     with pytest.raises(CheckpointError, match="shape mismatch"):
         build_vfm(dict(type="dino", arch="b16", model_kwargs=TINY, checkpoint=str(shapes)))
+
+
+def test_preflight_finds_missing_files_before_building(weights_dir):
+    from proxyseg.models.preflight import check_weights
+
+    base = dict(clip=dict(name="ViT-B-16", pretrained="openai"), vfm=dict(type="dino", arch="b8"), method="proxyclip")
+    with pytest.raises(WeightsNotFoundError, match=r"CLIP ViT-B-16 \(openai\)"):
+        check_weights(base)
+    (weights_dir / "ViT-B-16-openai.bin").write_bytes(b"")
+    with pytest.raises(WeightsNotFoundError, match="vit_base_patch8_224.dino"):
+        check_weights(base)
+    (weights_dir / "dino_vitbase8_pretrain.pth").write_bytes(b"")  # DINO's own release name is accepted
+    check_weights(base)
+    check_weights(dict(base, method="maskclip", vfm=dict(type="unet")))  # no VFM needed
+    with pytest.raises(WeightsNotFoundError, match="unet_carvana_scale1.0_epoch2.pth.*Pytorch-UNet"):
+        check_weights(dict(base, vfm=dict(type="unet", arch="carvana")))
+    with pytest.raises(ConfigError, match="unknown VFM"):
+        check_weights(dict(base, vfm=dict(type="nope")))
+    check_weights(dict(base, pretrained=False))

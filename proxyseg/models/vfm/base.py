@@ -46,6 +46,7 @@ class VFM(nn.Module):
 
     ARCHS: Dict[str, str] = {}
     vfm_type = "?"
+    LOCAL_ONLY = False  # weights come from a local file only (no hub download)
 
     def __init__(self, model: nn.Module, patch_size: int, embed_dim: int, *,
                  mean: Optional[Tuple[float, ...]] = IMAGENET_MEAN, std: Optional[Tuple[float, ...]] = IMAGENET_STD,
@@ -66,6 +67,21 @@ class VFM(nn.Module):
         if arch not in cls.ARCHS:
             raise _unknown(f"arch for VFM {cls.vfm_type!r}:", arch, list(cls.ARCHS))
         return cls.ARCHS[arch]
+
+    @classmethod
+    def weight_aliases(cls, arch: str) -> list:
+        """Other file names (original releases) accepted for ``arch``'s weights."""
+        return []
+
+    @classmethod
+    def weight_stems(cls, arch: str) -> Optional[list]:
+        """File names searched for ``arch``'s weights (``None``: not a single file, e.g. a folder)."""
+        return [cls.resolve_arch(arch), *cls.weight_aliases(arch)]
+
+    @classmethod
+    def weight_source(cls, arch: str) -> str:
+        """Where to download ``arch``'s weights (for error messages)."""
+        return f"https://huggingface.co/timm/{cls.resolve_arch(arch)}"
 
     @classmethod
     def build(cls, arch: str, *, pretrained: bool = True, checkpoint: Optional[str] = None, **kwargs) -> "VFM":

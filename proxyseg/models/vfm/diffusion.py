@@ -168,6 +168,10 @@ class DiffusionVFM(VFM):
 
     ARCHS = {"sd15": "stable-diffusion-v1-5", "sd21": "stable-diffusion-2-1"}
 
+    @classmethod
+    def weight_stems(cls, arch: str):
+        return None  # a diffusers folder, resolved (with its own clear error) when the model is built
+
     def __init__(self, unet: nn.Module, vae: nn.Module, alphas_cumprod: torch.Tensor, prompt_embeds: torch.Tensor, *,
                  t: int = 261, level: int = 1, input_size=(512, 512), seed: int = 0, arch: str = ""):
         for attr in ("class_embedding", "add_embedding", "encoder_hid_proj"):

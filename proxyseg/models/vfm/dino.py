@@ -36,11 +36,15 @@ class DINO(VFM):
         self.feature = feature
 
     @classmethod
+    def weight_aliases(cls, arch: str) -> list:
+        return [f"dino_vit{'small' if arch[0] == 's' else 'base'}{arch[1:]}_pretrain"]  # DINO's own release
+
+    @classmethod
     def build(cls, arch: str = "b8", *, pretrained: bool = True, checkpoint: Optional[str] = None,
               feature: str = "token", model_kwargs: Optional[dict] = None) -> "DINO":
         name = cls.resolve_arch(arch)
         model = create_timm_model(name, pretrained=pretrained, checkpoint=checkpoint, model_kwargs=model_kwargs,
-                                  aliases=[f"dino_vit{'small' if arch[0] == 's' else 'base'}{arch[1:]}_pretrain"])
+                                  aliases=cls.weight_aliases(arch))
         return cls(model.eval(), feature=feature, arch=arch)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

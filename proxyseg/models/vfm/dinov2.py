@@ -39,15 +39,17 @@ class DINOv2(VFM):
         self.pos_resample = pos_resample
 
     @classmethod
+    def weight_aliases(cls, arch: str) -> list:
+        return [f"dinov2_vit{arch[0]}14_reg4_pretrain"]  # the original DINOv2 release (timm converts its keys)
+
+    @classmethod
     def build(cls, arch: str = "b14_reg", *, pretrained: bool = True, checkpoint: Optional[str] = None,
               pos_resample: str = "hub", model_kwargs: Optional[dict] = None) -> "DINOv2":
         name = cls.resolve_arch(arch)
         kwargs = dict(model_kwargs or {})
         kwargs.setdefault("dynamic_img_size", True)  # NHWC patches + timm's size= resampling
-        # the hub file name of the original DINOv2 release (timm converts its keys)
-        alias = f"dinov2_vit{arch[0]}14_reg4_pretrain"
         model = create_timm_model(name, pretrained=pretrained, checkpoint=checkpoint, model_kwargs=kwargs,
-                                  aliases=[alias])
+                                  aliases=cls.weight_aliases(arch))
         return cls(model.eval(), pos_resample=pos_resample, arch=arch)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

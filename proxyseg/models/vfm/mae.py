@@ -80,11 +80,15 @@ class MAE(VFM):
         super().__init__(model, model.patch_embed.patch_size[0], model.embed_dim, input_size=input_size, arch=arch)
 
     @classmethod
+    def weight_aliases(cls, arch: str) -> list:
+        return [_MAE_FILES[arch]]  # the original release's file name
+
+    @classmethod
     def build(cls, arch: str = "b16", *, pretrained: bool = True, checkpoint: Optional[str] = None,
               input_size: Optional[Tuple[int, int]] = (336, 336), model_kwargs: Optional[dict] = None) -> "MAE":
         name = cls.resolve_arch(arch)
         model = create_timm_model(name, pretrained=pretrained, checkpoint=checkpoint, model_kwargs=model_kwargs,
-                                  aliases=[_MAE_FILES[arch]])
+                                  aliases=cls.weight_aliases(arch))
         return cls(model.eval(), input_size=input_size, arch=arch)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

@@ -42,11 +42,15 @@ class SAM(VFM):
                          arch=arch)
 
     @classmethod
+    def weight_aliases(cls, arch: str) -> list:
+        return [_SAM_FILES[arch]]  # the original release's file name
+
+    @classmethod
     def build(cls, arch: str = "b", *, pretrained: bool = True, checkpoint: Optional[str] = None,
               input_size: Optional[Tuple[int, int]] = None, model_kwargs: Optional[dict] = None) -> "SAM":
         name = cls.resolve_arch(arch)
         model = create_timm_model(name, pretrained=pretrained, checkpoint=checkpoint, model_kwargs=model_kwargs,
-                                  aliases=[_SAM_FILES[arch]])
+                                  aliases=cls.weight_aliases(arch))
         return cls(model.eval(), input_size=input_size, arch=arch)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

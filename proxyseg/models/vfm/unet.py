@@ -150,6 +150,7 @@ class UNetVFM(VFM):
         input_size: optional ``(H, W)`` to resize every window to; ``None`` (default): as is.
     """
 
+    LOCAL_ONLY = True
     ARCHS = {
         "carvana": "unet_carvana_scale1.0_epoch2.pth",
         "carvana_0.5": "unet_carvana_scale0.5_epoch2.pth",
@@ -164,6 +165,10 @@ class UNetVFM(VFM):
         super().__init__(model, int(stride), model.up_channels(layer), mean=None, std=None,
                          input_size=as_size(input_size), arch=arch)
         self.layer = layer
+
+    @classmethod
+    def weight_source(cls, arch: str) -> str:
+        return UNET_SOURCE
 
     @classmethod
     def build(cls, arch: str = "carvana", *, pretrained: bool = True, checkpoint: Optional[str] = None,
