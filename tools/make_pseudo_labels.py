@@ -27,7 +27,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from proxyseg.cli import run_main  # noqa: E402
-from proxyseg.errors import UsageError  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -58,18 +57,9 @@ def parse_args(argv=None):
 
 def load_config(path: str, cfg_options=(), data_root=None):
     """``Config.fromfile`` + ``--cfg-options`` + ``--data-root`` (set on every dataset of the config)."""
-    from mmengine.config import Config, DictAction
+    from proxyseg.mmseg.config import load_config as load
 
-    if not Path(path).is_file():
-        raise UsageError(f"config {path} not found")
-    cfg = Config.fromfile(path)
-    if cfg_options:
-        opts = argparse.ArgumentParser()
-        opts.add_argument("--o", nargs="+", action=DictAction)
-        try:
-            cfg.merge_from_dict(opts.parse_args(["--o", *cfg_options]).o)
-        except SystemExit:
-            raise UsageError(f"bad --cfg-options {list(cfg_options)}: use KEY=VALUE") from None
+    cfg = load(path, cfg_options)
     if data_root:
         for key in ("train_dataloader", "val_dataloader", "test_dataloader"):
             loader = cfg.get(key)
