@@ -194,6 +194,11 @@ def build_segmenter_for(cfg: BenchConfig, *, text_cache_dir=None):
         vfm = build_vfm(dict(type=cfg.vfm or "dino", arch=cfg.vfm_arch or "b8"), pretrained=True)
     else:
         raise UsageError(f"--model must be tiny, vit-b or real, got {cfg.model!r}")
+    if cfg.device.startswith("cuda"):
+        torch.backends.cuda.matmul.allow_tf32 = False  # fp32 means fp32: the 1e-4 logits check
+        torch.backends.cudnn.allow_tf32 = False
+    # networks on the device first: the constructor encodes the prompts on the text tower's device
+    clip_model, vfm = clip_model.to(cfg.device), vfm.to(cfg.device)
     seg = OpenVocabSegmenter(clip_model, tok, vfm, classes=classes, method="proxyclip",
                              slide_crop=cfg.crop, slide_stride=cfg.slide_stride,
                              templates=resolve_templates(cfg), text_cache_dir=text_cache_dir)
