@@ -37,7 +37,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 import torch.nn.functional as F
 
-from ..errors import UsageError
+from ..errors import ProxySegError, UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -494,6 +494,12 @@ def _run_isolated(cfg: BenchConfig, path: str, dtype: str, **kw) -> dict:
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), *filter(None, [env.get("PYTHONPATH")])])
         proc = subprocess.run([sys.executable, "-m", "proxyseg.benchmarks.bench", "--worker", str(spec), str(out)],
                               env=env, cwd=str(REPO_ROOT), capture_output=True, text=True)
+        marker = "proxyseg-bench-error: "
+        msgs = [l[len(marker):] for l in proc.stderr.splitlines() if l.startswith(marker)]
+        if proc.returncode != 0 and msgs:  # an error the user can act on (missing weights, ...)
+            err = ProxySegError(msgs[-1])
+            err.exit_code = proc.returncode
+            raise err
         if proc.returncode != 0 or not out.is_file():
             raise RuntimeError(f"benchmark worker for {path} ({dtype}) failed (exit {proc.returncode}):\n"
                                f"{proc.stderr[-3000:]}")
@@ -511,7 +517,11 @@ def _worker(spec_path: str, out_path: str) -> int:
     c["size"] = tuple(c["size"])
     cfg = BenchConfig(**c)
     _apply_threads(cfg)
-    res = run_path(cfg, spec["path"], spec["dtype"], **spec["kw"])
+    try:
+        res = run_path(cfg, spec["path"], spec["dtype"], **spec["kw"])
+    except ProxySegError as e:
+        print(f"proxyseg-bench-error: {e}", file=sys.stderr)
+        return getattr(e, "exit_code", 1)
     torch.save(res, out_path)
     return 0
 
