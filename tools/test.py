@@ -35,7 +35,8 @@ def parse_args(argv=None):
     p.add_argument("--show-n", type=int, default=None, help="with --show-dir: overlays for the first N images only")
     p.add_argument("--device", default="auto", help="cpu | cuda | cuda:N (default: cuda if available)")
     p.add_argument("--window-batch", type=int, help="windows per forward (model.window_batch)")
-    p.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype for inference")
+    p.add_argument("--amp", choices=["bf16", "fp16"], help="autocast the VFM in this dtype (model.amp)")
+    p.add_argument("--amp-clip", action="store_true", help="with --amp: autocast CLIP too (faster, moves more argmax)")
     p.add_argument("--seed", type=int, default=0, help="random seed (recorded in results.json)")
     p.add_argument("--deterministic", action="store_true", help="torch deterministic algorithms")
     p.add_argument("--ignore-bad-labels", action="store_true",
@@ -65,7 +66,7 @@ def build_cfg(args):
     m = cfg.model
     trained = m.get("type") != "ProxyCLIPSegmentor"  # an ordinary MMSeg segmentor (MaskCLIP+ student)
     if trained:
-        for flag in ("window_batch", "amp", "clip_checkpoint"):
+        for flag in ("window_batch", "amp", "amp_clip", "clip_checkpoint"):
             if getattr(args, flag):
                 raise UsageError(f"--{flag.replace('_', '-')} applies to proxyseg's training-free models, "
                                  f"not to {m.get('type')}")
@@ -82,6 +83,10 @@ def build_cfg(args):
         m.window_batch = args.window_batch
     if args.amp:
         m.amp = args.amp
+    if args.amp_clip:
+        if not m.get("amp"):
+            raise UsageError("--amp-clip needs --amp bf16|fp16")
+        m.amp_clip = True
     if args.clip_checkpoint:
         m.clip.checkpoint = args.clip_checkpoint
     if args.checkpoint and not trained:
@@ -155,6 +160,17 @@ def check_class_count(cfg) -> None:
                               f"{len(meta)}: use the class file made for this dataset")
 
 
+def _init_cpu_distributed(cfg) -> None:
+    """torchrun on CPU: mmengine 0.10's pytorch launcher calls ``torch.cuda.set_device`` and wraps the
+    model in DDP with GPU ids. Start the gloo group here (mmengine then skips its own init) and use
+    DDP on CPU modules."""
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group(backend="gloo")  # env:// from torchrun
+    cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None)
+
+
 def _round(x):
     return None if x is None else round(float(x), 2)
 
@@ -203,6 +219,8 @@ def main(argv=None) -> int:
     from proxyseg.results import check_writable
 
     init_default_scope("mmseg")
+    if args.launcher == "pytorch" and device == "cpu":
+        _init_cpu_distributed(cfg)
     check_dataset(cfg.test_dataloader.dataset)
     check_class_count(cfg)
     if cfg.model.get("type") == "ProxyCLIPSegmentor":

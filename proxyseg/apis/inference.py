@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -123,6 +122,7 @@ class Segmenter:
         model.text.max_entries = min(model.text.max_entries, 128)  # a web server sees many class lists
         self.default_classes = self.parse_classes(default_classes) if default_classes is not None else None
         self.default_prob_thd = float(model.prob_thd)
+        model.amp = amp  # the core autocasts the VFM (and CLIP only with model.amp_clip)
         self.amp, self.max_side, self.max_pixels, self.name = amp, max_side, max_pixels, name
         self._lock = threading.Lock()
 
@@ -222,8 +222,7 @@ class Segmenter:
         x = torch.from_numpy(small).to(self.device).permute(2, 0, 1).float().div_(255)  # (3, h, w)
         with self._lock, torch.inference_mode():
             self.model.set_classes(names)
-            with self._autocast():
-                logits = self.model.predict_logits(self.model.normalize(x[None])[0])  # (Q, h, w)
+            logits = self.model.predict_logits(self.model.normalize(x[None])[0])  # (Q, h, w)
             old, self.model.prob_thd = self.model.prob_thd, thd
             try:
                 probs, mask = self.model.postprocess(logits.float())  # (K, h, w), (h, w)
@@ -239,11 +238,6 @@ class Segmenter:
                                   background=names.names[0] if has_bg else None, prob_thd=thd,
                                   meta=dict(config=self.name))
 
-    def _autocast(self):
-        if not self.amp:
-            return nullcontext()
-        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[self.amp]
-        return torch.autocast(self.device.type, dtype=dtype)
 
 
 def _resolve_name_path(name_path: Optional[str], config_path: Optional[str]) -> Optional[Path]:

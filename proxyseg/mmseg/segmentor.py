@@ -56,7 +56,7 @@ class ProxyCLIPSegmentor(BaseSegmentor):
         pretrained (bool): ``False`` builds random weights (smoke tests).
         beta, gamma, logit_scale, prob_thd, feature_adjust, slide_crop, slide_stride,
         window_batch, templates: see :class:`proxyseg.models.OpenVocabSegmenter`.
-        amp (str, optional): ``'bf16'``/``'fp16'`` autocast on the model's device.
+        amp (str, optional): ``'bf16'``/``'fp16'`` autocast of the VFM (``amp_clip=True``: CLIP too).
     """
 
     def __init__(self, clip: dict, name_path: str, vfm: Optional[dict] = None, method: str = "proxyclip",
@@ -64,8 +64,7 @@ class ProxyCLIPSegmentor(BaseSegmentor):
                  data_preprocessor: Optional[dict] = None, init_cfg: Optional[dict] = None, **kwargs):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.core = build_segmenter(clip=clip, vfm=vfm, method=method, classes=name_path, pretrained=pretrained,
-                                    text_cache_dir=text_cache_dir, **kwargs)
-        self.amp = amp
+                                    text_cache_dir=text_cache_dir, amp=amp, **kwargs)
 
     def init_weights(self):  # weights come from the pretrained models; never re-initialise
         pass
@@ -73,12 +72,6 @@ class ProxyCLIPSegmentor(BaseSegmentor):
     @property
     def num_classes(self) -> int:
         return self.core.num_classes
-
-    def _autocast(self, device: torch.device):
-        if not self.amp:
-            return torch.autocast(device.type, enabled=False)
-        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[self.amp]
-        return torch.autocast(device.type, dtype=dtype)
 
     @torch.inference_mode()
     def predict(self, inputs: Union[torch.Tensor, List[torch.Tensor]], data_samples: Optional[list] = None) -> list:
@@ -90,8 +83,7 @@ class ProxyCLIPSegmentor(BaseSegmentor):
         for image, sample in zip(inputs, data_samples):
             h, w = sample.metainfo.get("img_shape", image.shape[-2:])[:2]
             ori = sample.metainfo.get("ori_shape", (h, w))[:2]
-            with self._autocast(image.device):
-                logits = self.core.predict_logits(image[:, :h, :w])
+            logits = self.core.predict_logits(image[:, :h, :w])  # autocast inside when model.amp is set
             logits = F.interpolate(logits[None].float(), size=tuple(ori), mode="bilinear", align_corners=False)[0]
             probs, mask = self.core.postprocess(logits)
             sample.set_data(dict(seg_logits=PixelData(data=probs), pred_sem_seg=PixelData(data=mask[None])))
