@@ -30,7 +30,7 @@ def check_weights(model_cfg: Mapping) -> None:
     if vfm.get("type") not in VFM_REGISTRY:
         raise _unknown("VFM", vfm.get("type"), sorted(VFM_REGISTRY))
     cls = VFM_REGISTRY[vfm["type"]]
-    arch = vfm.get("arch") or next(iter(cls.ARCHS))
+    arch = vfm.get("arch") or cls.default_arch()  # the arch build() would use
     stems = cls.weight_stems(arch)
     if stems is None:
         return

@@ -101,3 +101,18 @@ def test_preflight_finds_missing_files_before_building(weights_dir):
     with pytest.raises(ConfigError, match="unknown VFM"):
         check_weights(dict(base, vfm=dict(type="nope")))
     check_weights(dict(base, pretrained=False))
+
+
+def test_preflight_checks_the_arch_build_defaults_to(weights_dir):
+    """A VFM config without ``arch`` is checked for the arch ``build`` uses (DINO: b8, not the first of ARCHS)."""
+    from proxyseg.models.preflight import check_weights
+    from proxyseg.models.vfm import VFM_REGISTRY, _load_all
+
+    _load_all()  # registers the built-in VFMs
+    assert VFM_REGISTRY["dino"].default_arch() == "b8"
+    assert VFM_REGISTRY["dinov2"].default_arch() == "b14_reg"
+    (weights_dir / "ViT-B-16-openai.bin").write_bytes(b"")
+    (weights_dir / "vit_small_patch8_224.dino.pth").write_bytes(b"")  # s8 present, b8 (the default) missing
+    base = dict(clip=dict(name="ViT-B-16", pretrained="openai"), vfm=dict(type="dino"), method="proxyclip")
+    with pytest.raises(WeightsNotFoundError, match="vit_base_patch8_224.dino"):
+        check_weights(base)

@@ -69,6 +69,14 @@ class VFM(nn.Module):
         return cls.ARCHS[arch]
 
     @classmethod
+    def default_arch(cls) -> str:
+        """The arch ``build`` uses when a config gives none (its ``arch=`` default)."""
+        import inspect
+
+        default = inspect.signature(cls.build).parameters["arch"].default
+        return next(iter(cls.ARCHS)) if default is inspect.Parameter.empty else default
+
+    @classmethod
     def weight_aliases(cls, arch: str) -> list:
         """Other file names (original releases) accepted for ``arch``'s weights."""
         return []
