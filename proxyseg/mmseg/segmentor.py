@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import List, Optional, Union
 
 import torch
-import torch.nn.functional as F
 from mmengine.structures import PixelData
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.models.segmentors import BaseSegmentor
@@ -83,8 +82,8 @@ class ProxyCLIPSegmentor(BaseSegmentor):
         for image, sample in zip(inputs, data_samples):
             h, w = sample.metainfo.get("img_shape", image.shape[-2:])[:2]
             ori = sample.metainfo.get("ori_shape", (h, w))[:2]
-            logits = self.core.predict_logits(image[:, :h, :w])  # autocast inside when model.amp is set
-            logits = F.interpolate(logits[None].float(), size=tuple(ori), mode="bilinear", align_corners=False)[0]
+            # autocast inside when model.amp is set; float32 logits resized bilinearly to ori_shape
+            logits = self.core.predict_logits(image[:, :h, :w], out_size=tuple(ori))
             probs, mask = self.core.postprocess(logits)
             sample.set_data(dict(seg_logits=PixelData(data=probs), pred_sem_seg=PixelData(data=mask[None])))
         return data_samples
