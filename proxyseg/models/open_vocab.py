@@ -101,6 +101,9 @@ class OpenVocabSegmenter(nn.Module):
         self.text = TextClassifier(clip_model, tokenizer, templates, cache_dir=text_cache_dir)
         self.register_buffer("clip_mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) / 255, persistent=False)
         self.register_buffer("clip_std", torch.tensor(CLIP_STD).view(1, 3, 1, 1) / 255, persistent=False)
+        # buffers, so that model.to(device) moves them and no forward copies the text per window batch
+        self.register_buffer("query_features", None, persistent=False)
+        self.register_buffer("query_idx", None, persistent=False)
         self.set_classes(classes)
 
     # ---- classes ---------------------------------------------------------------------------
