@@ -17,8 +17,9 @@ from .templates import OPENAI_IMAGENET_TEMPLATES
 def model_fingerprint(clip_model: nn.Module) -> str:
     """A short hash that changes with the text tower's weights (cheap: a few tensors)."""
     h = hashlib.sha1()
+    params = dict(clip_model.named_parameters())
     for name in ("text_projection", "positional_embedding", "ln_final.weight", "token_embedding.weight"):
-        t = dict(clip_model.named_parameters()).get(name)
+        t = params.get(name)
         if t is None:
             t = getattr(clip_model, name, None)
         if isinstance(t, torch.Tensor):
