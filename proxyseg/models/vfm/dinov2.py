@@ -56,9 +56,9 @@ class DINOv2(VFM):
         """``(B, 3, H, W)`` normalised -> ``(B, C, H // 14, W // 14)``."""
         m = self.model
         p = m.num_prefix_tokens  # 1 class + 4 register tokens
-        grid = (x.shape[-2] // self.patch_size, x.shape[-1] // self.patch_size)
         if self.pos_resample == "dino":
             tokens, grid = vit_tokens(m, x)
             return to_map(m.norm(tokens)[:, p:], grid)
+        grid = (x.shape[-2] // self.patch_size, x.shape[-1] // self.patch_size)
         tokens = m.forward_features(x)  # (B, p + h*w, C), after the final norm
         return to_map(tokens[:, p:], grid)
