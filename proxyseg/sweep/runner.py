@@ -459,8 +459,8 @@ class SweepRunner:
             self._bar.close()
             self._bar = None
             self.write_outputs()  # final tables and pictures, also after a failure or Ctrl-C
-        n_fail = sum(1 for c in self.selected if cell_status(self.cell_dir(c)) == "failed")
-        n_ok = sum(1 for c in self.selected if cell_status(self.cell_dir(c)) == "done")
+        final = [cell_status(self.cell_dir(c)) for c in self.selected]  # one read of each cell's files
+        n_fail, n_ok = final.count("failed"), final.count("done")
         self._say(f"sweep {spec.name}: {len(todo)} cell(s) run, {n_ok}/{len(self.selected)} done, {n_fail} failed; "
                   f"table: {self.work_dir / 'table.md'}")
         return 0 if n_ok == len(self.selected) else 1
