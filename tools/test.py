@@ -54,7 +54,7 @@ def parse_args(argv=None):
 
 
 def build_cfg(args):
-    from proxyseg.mmseg.config import load_config
+    from proxyseg.mmseg.config import load_config, resolve_repo_path
 
     cfg_path = Path(args.config)
     cfg = load_config(args.config, args.cfg_options)
@@ -97,8 +97,7 @@ def build_cfg(args):
             m.vfm.checkpoint = str(ck)
         else:
             raise UsageError(f"--checkpoint {args.checkpoint}: no such file or directory")
-    if m.get("name_path") and not Path(m.name_path).is_file() and (REPO_ROOT / m.name_path).is_file():
-        m.name_path = str(REPO_ROOT / m.name_path)
+    resolve_repo_path(m, "name_path")
     loader = cfg.test_dataloader
     if args.data_root:
         loader.dataset.data_root = args.data_root

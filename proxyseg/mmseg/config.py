@@ -23,3 +23,12 @@ def load_config(path: str, cfg_options: Sequence[str] = ()):
         except SystemExit:
             raise UsageError(f"bad --cfg-options {list(cfg_options)}: use KEY=VALUE") from None
     return cfg
+
+
+def resolve_repo_path(model_cfg, key: str) -> None:
+    """A repo-relative path in the model config (e.g. ``name_path``) made absolute when needed."""
+    from ..cli import REPO_ROOT
+
+    p = model_cfg.get(key)
+    if p and not Path(p).is_file() and (REPO_ROOT / p).is_file():
+        model_cfg[key] = str(REPO_ROOT / p)

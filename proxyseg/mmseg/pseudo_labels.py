@@ -33,7 +33,6 @@ import os.path as osp
 import time
 from collections import Counter
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -42,6 +41,7 @@ from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
 from ..errors import CheckpointError, ConfigError, DatasetError, UsageError
+from .config import resolve_repo_path
 
 IGNORE_INDEX = 255
 LIST_FILE = "labelled.txt"
@@ -250,15 +250,6 @@ class Teacher:
         data = self.pipeline(dict(img=img, img_path=img_path, img_shape=(h, w), ori_shape=(h, w), seg_fields=[]))
         probs, mask, _ = self.predict_batch(pseudo_collate([data]))[0]
         return probs, mask
-
-
-def resolve_repo_path(model_cfg, key: str) -> None:
-    """A repo-relative path in the model config (e.g. ``name_path``) made absolute when needed."""
-    from ..cli import REPO_ROOT
-
-    p = model_cfg.get(key)
-    if p and not Path(p).is_file() and (REPO_ROOT / p).is_file():
-        model_cfg[key] = str(REPO_ROOT / p)
 
 
 # ---- files --------------------------------------------------------------------------------------
