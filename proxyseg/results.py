@@ -119,13 +119,23 @@ def results_markdown(res: Dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _default_arch(vfm_type: str) -> str:
+    from .models.vfm import VFM_REGISTRY
+    from .models.vfm import _load_all
+
+    _load_all()
+    cls = VFM_REGISTRY.get(vfm_type)
+    return cls.default_arch() if cls is not None else "?"
+
+
 def describe_model(model_cfg: Dict[str, Any]) -> Dict[str, str]:
     """Short CLIP / VFM / method labels from a model config dict."""
     clip = model_cfg.get("clip") or {}
     vfm = model_cfg.get("vfm") or {}
     method = model_cfg.get("method", "?")
     clip_s = "tiny-random" if clip.get("model_cfg") else f"{clip.get('name')}/{clip.get('pretrained')}"
-    vfm_s = f"{vfm.get('type')}-{vfm.get('arch')}" if (vfm and method == "proxyclip") else "-"
+    vfm_s = f"{vfm.get('type')}-{vfm.get('arch') or _default_arch(vfm.get('type'))}" \
+        if (vfm and method == "proxyclip") else "-"
     if model_cfg.get("pretrained") is False:
         clip_s += " (random)"
     if model_cfg.get("feature_adjust"):

@@ -93,10 +93,13 @@ def build_cfg(args):
         ck = Path(args.checkpoint).expanduser()
         if ck.is_dir():
             os.environ["PROXYSEG_WEIGHTS"] = str(ck)
-        elif ck.is_file() and m.get("vfm"):
+        elif not ck.is_file():
+            raise UsageError(f"--checkpoint {args.checkpoint}: no such file or directory")
+        elif m.get("vfm") and m.get("method", "proxyclip") == "proxyclip":
             m.vfm.checkpoint = str(ck)
         else:
-            raise UsageError(f"--checkpoint {args.checkpoint}: no such file or directory")
+            raise UsageError(f"--checkpoint {args.checkpoint} is a file, but method {m.get('method')!r} uses no VFM "
+                             f"to load it into: pass CLIP weights with --clip-checkpoint, or a weights folder")
     resolve_repo_path(m, "name_path")
     loader = cfg.test_dataloader
     if args.data_root:

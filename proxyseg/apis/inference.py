@@ -116,13 +116,11 @@ class Segmenter:
 
     def __init__(self, model, *, default_classes: ClassesArg = None, amp: Optional[str] = None,
                  max_side: Optional[int] = None, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, name: str = "model"):
-        if amp not in (None, "bf16", "fp16"):
-            raise ConfigError(f"amp must be None, 'bf16' or 'fp16', got {amp!r}")
+        model.amp = amp  # validated by the core; it autocasts the VFM (and CLIP only with model.amp_clip)
         self.model = model
         model.text.max_entries = min(model.text.max_entries, 128)  # a web server sees many class lists
         self.default_classes = self.parse_classes(default_classes) if default_classes is not None else None
         self.default_prob_thd = float(model.prob_thd)
-        model.amp = amp  # the core autocasts the VFM (and CLIP only with model.amp_clip)
         self.amp, self.max_side, self.max_pixels, self.name = amp, max_side, max_pixels, name
         self._lock = threading.Lock()
 

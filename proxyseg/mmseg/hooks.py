@@ -21,19 +21,16 @@ class ProgressBarHook(Hook):
             return
         from tqdm import tqdm
 
+        from mmengine.dist import get_world_size
+
         loader = runner.test_dataloader
         total = len(loader.dataset) if hasattr(loader, "dataset") else None
+        self._world = get_world_size()  # each rank sees 1/world of the data
         self._bar = tqdm(total=total, desc="test", unit="img", dynamic_ncols=True)
 
     def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if self._bar is not None:
-            n = len(outputs) if outputs is not None else 1
-            try:  # in distributed runs each rank sees 1/world of the data
-                from mmengine.dist import get_world_size
-
-                n *= get_world_size()
-            except Exception:
-                pass
+            n = (len(outputs) if outputs is not None else 1) * self._world
             self._bar.update(min(n, self._bar.total - self._bar.n) if self._bar.total else n)
 
     def after_test_epoch(self, runner, metrics=None) -> None:

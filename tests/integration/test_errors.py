@@ -77,3 +77,11 @@ def test_label_values_out_of_range(synthetic_root, tmp_path, test_main, capsys):
     err = _err(capsys)
     assert rc == 2 and label.name in err and "[120]" in err and "--ignore-bad-labels" in err
     assert test_main([SMOKE_OBJ, "--data-root", root, "--work-dir", tmp_path / "wd2", "--ignore-bad-labels"]) == 0
+
+
+def test_checkpoint_file_without_a_vfm(synthetic_root, tmp_path, test_main, capsys):
+    f = tmp_path / "weights.pth"
+    f.write_bytes(b"x")
+    rc = test_main([SMOKE_OBJ, "--data-root", synthetic_root / "coco_object", "--work-dir", tmp_path / "wd",
+                    "--checkpoint", f, "--cfg-options", "model.method=clip"])
+    assert rc == 2 and "uses no VFM" in _err(capsys)
