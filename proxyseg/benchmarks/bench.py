@@ -280,8 +280,9 @@ def estimate_flops(seg, window_hw: Tuple[int, int]) -> Optional[dict]:
     q = seg.query_features.shape[0]
     clip = (2 * n_clip * 3 * pc * pc * c_clip  # patch embedding
             + _vit_flops(n_clip + 1, c_clip, hid_clip, len(blocks) - 1)
-            + 2 * (n_clip + 1) * c_clip * 3 * c_clip)  # last block's in_proj (q, k, v)
-    dino = 2 * n_vfm * 3 * pv * pv * c_vfm + _vit_flops(n_vfm + 1, c_vfm, hid_vfm, len(m.blocks))
+            + 2 * n_clip * c_clip * c_clip)  # last block: the patch values only (clip_dense._v_patches)
+    n_prefix = getattr(m, "num_prefix_tokens", 1)  # class (+ register) tokens
+    dino = 2 * n_vfm * 3 * pv * pv * c_vfm + _vit_flops(n_vfm + n_prefix, c_vfm, hid_vfm, len(m.blocks))
     pam = 2 * n_vfm * n_vfm * c_vfm + 2 * n_vfm * n_vfm * c_clip + 2 * n_vfm * c_clip * c_clip
     head = 2 * n_vfm * c_clip * d + 2 * n_vfm * d * q
     total = clip + dino + pam + head
