@@ -7,7 +7,7 @@ Every VFM is an ``nn.Module`` with ``.model`` (the underlying network), ``.patch
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Dict, Optional, Sequence, Tuple, Type
+from typing import Callable, Dict, Optional, Sequence, Tuple, Type, Union
 
 import torch
 import torch.nn as nn
@@ -36,6 +36,21 @@ def _unknown(kind: str, name: str, valid: Sequence[str]) -> ConfigError:
     close = difflib.get_close_matches(str(name), list(valid), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return ConfigError(f"unknown {kind} {name!r}{hint}; valid: {', '.join(valid)}")
+
+
+def as_size(size: Union[None, int, Sequence[int]], name: str = "input_size") -> Optional[Tuple[int, int]]:
+    """``None``, ``n`` or ``(h, w)`` (a list from a config too) -> ``None`` or ``(h, w)``."""
+    if size is None:
+        return None
+    if isinstance(size, int):
+        size = (size, size)
+    try:
+        h, w = (int(s) for s in size)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be an int or (height, width), got {size!r}") from None
+    if h <= 0 or w <= 0:
+        raise ConfigError(f"{name} must be positive, got {size!r}")
+    return h, w
 
 
 class VFM(nn.Module):

@@ -17,7 +17,7 @@ import torch.nn as nn
 from ... import weights as W
 from ...errors import CheckpointError, ConfigError, WeightsNotFoundError
 from .base import VFM, register_vfm
-from .mae import as_size
+from .base import as_size
 
 log = logging.getLogger(__name__)
 

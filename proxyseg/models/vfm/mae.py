@@ -1,33 +1,17 @@
 """MAE-pretrained ViT-B/16, L/16, H/14 on timm's model classes and weight names."""
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple, Union
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ...errors import ConfigError
-from .base import VFM, register_vfm
+from .base import VFM, as_size, register_vfm
 from .timm_vit import create_timm_model, to_map, vit_tokens
 
 # file names of the original MAE release (encoder-only "pretrain" checkpoints, {'model': ...})
 _MAE_FILES = {"b16": "mae_pretrain_vit_base", "l16": "mae_pretrain_vit_large", "h14": "mae_pretrain_vit_huge"}
-
-
-def as_size(size: Union[None, int, Sequence[int]], name: str = "input_size") -> Optional[Tuple[int, int]]:
-    """``None``, ``n`` or ``(h, w)`` (a list from a config too) -> ``None`` or ``(h, w)``."""
-    if size is None:
-        return None
-    if isinstance(size, int):
-        size = (size, size)
-    try:
-        h, w = (int(s) for s in size)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be an int or (height, width), got {size!r}") from None
-    if h <= 0 or w <= 0:
-        raise ConfigError(f"{name} must be positive, got {size!r}")
-    return h, w
 
 
 def resample_pos_embed_mae(model: nn.Module, input_size: Tuple[int, int]) -> None:

@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 import torch
 
 from .base import VFM, register_vfm
-from .mae import as_size
+from .base import as_size
 from .timm_vit import create_timm_model
 
 # file names of the original Segment Anything release (timm's filter drops the prompt encoder

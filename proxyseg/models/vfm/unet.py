@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from ... import weights as W
 from ...errors import ConfigError
 from .base import VFM, register_vfm
-from .mae import as_size
+from .base import as_size
 
 UNET_SOURCE = "https://github.com/milesial/Pytorch-UNet/releases"
 UP_LAYERS = ("up1", "up2", "up3", "up4")
