@@ -9,7 +9,7 @@ import platform
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Sequence
+from typing import Any, Dict, Iterable, Sequence
 
 from .errors import UsageError
 
@@ -119,29 +119,20 @@ def results_markdown(res: Dict[str, Any]) -> str:
     return "".join(out)
 
 
-def _default_arch(vfm_type: str) -> str:
-    from .models.vfm import VFM_REGISTRY
-    from .models.vfm import _load_all
-
-    _load_all()
-    cls = VFM_REGISTRY.get(vfm_type)
-    return cls.default_arch() if cls is not None else "?"
-
-
 def describe_model(model_cfg: Dict[str, Any]) -> Dict[str, str]:
-    """Short CLIP / VFM / method labels from a model config dict."""
+    """Short CLIP / VFM / method labels from a training-free model config dict (the one labeler:
+    the method object says whether it uses a VFM and how it is labelled)."""
+    from .methods import build_method
+    from .models.vfm import default_arch
+
     clip = model_cfg.get("clip") or {}
     vfm = model_cfg.get("vfm") or {}
-    method = model_cfg.get("method", "?")
+    method = build_method(model_cfg.get("method", "proxyclip"), beta=model_cfg.get("beta"),
+                          gamma=model_cfg.get("gamma"))
     clip_s = "tiny-random" if clip.get("model_cfg") else f"{clip.get('name')}/{clip.get('pretrained')}"
-    vfm_s = f"{vfm.get('type')}-{vfm.get('arch') or _default_arch(vfm.get('type'))}" \
-        if (vfm and method == "proxyclip") else "-"
+    vfm_s = f"{vfm.get('type')}-{vfm.get('arch') or default_arch(vfm.get('type'))}" \
+        if (vfm and method.needs_vfm) else "-"
     if model_cfg.get("pretrained") is False:
         clip_s += " (random)"
-    if model_cfg.get("feature_adjust"):
-        method += "+feature_adjust"
-    return {"clip": clip_s, "vfm": vfm_s, "method": method}
-
-
-def list_of(x) -> List:
-    return list(x) if isinstance(x, (list, tuple)) else [x]
+    label = method.name + ("+feature_adjust" if model_cfg.get("feature_adjust") else "")
+    return {"clip": clip_s, "vfm": vfm_s, "method": label}

@@ -49,13 +49,14 @@ import contextlib
 import copy
 import math
 import time
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from ..errors import ConfigError
+from ..methods.proxyclip import ProxyCLIP
 
 __all__ = ["ReferenceLoop"]
 
@@ -108,7 +109,7 @@ class ReferenceLoop:
 
     def __init__(self, seg: nn.Module, *, weights_dtype: torch.dtype = torch.float32, encode_text: bool = True,
                  dino_attention: str = "explicit"):
-        if seg.method != "proxyclip" or seg.vfm is None:
+        if not isinstance(seg.method, ProxyCLIP) or seg.vfm is None:
             raise ConfigError("the reference loop implements upstream's ProxyCLIP path only (method='proxyclip')")
         if seg.feature_adjust:
             raise ConfigError("the reference loop does not implement feature_adjust")
@@ -231,7 +232,7 @@ class ReferenceLoop:
         b, c, h, w = ex_feats.shape
         f = F.normalize(ex_feats.reshape(b, c, h * w), dim=1)
         similarity = torch.einsum("bcm,bcn->bmn", f, f)
-        similarity = (similarity - torch.mean(similarity) * self.seg.beta) * self.seg.gamma  # batch-wide mean
+        similarity = (similarity - torch.mean(similarity) * self.seg.method.beta) * self.seg.method.gamma  # batch-wide mean
         similarity[similarity < 0.0] = float("-inf")
         attn_weights = F.softmax(similarity, dim=-1)  # (B, hw, hw)
         # values per head, resized from the CLIP grid to the VFM grid
@@ -356,15 +357,3 @@ class ReferenceLoop:
         """``(3, H, W)`` -> ``(logits (Q, H', W'), mask (H', W'))``."""
         logits = self.predict_logits(image, out_size)
         return logits, self.postprocess(logits)
-
-
-def reference_windows(height: int, width: int, crop: int, stride: int) -> List[Tuple[int, int, int, int]]:
-    """The window boxes ``forward_slide`` visits, in its order (for counting windows)."""
-    h_grids = max(height - crop + stride - 1, 0) // stride + 1
-    w_grids = max(width - crop + stride - 1, 0) // stride + 1
-    boxes = []
-    for hi in range(h_grids):
-        for wi in range(w_grids):
-            y2, x2 = min(hi * stride + crop, height), min(wi * stride + crop, width)
-            boxes.append((max(y2 - crop, 0), y2, max(x2 - crop, 0), x2))
-    return boxes

@@ -498,14 +498,10 @@ def _summary(stats: Dict[str, dict], names: Iterable[str], classes: List[str], m
 def _describe_model(model_cfg) -> str:
     t = model_cfg.get("type", "?")
     if t == "ProxyCLIPSegmentor":
-        clip = model_cfg.get("clip") or {}
-        vfm = model_cfg.get("vfm") or {}
-        method = model_cfg.get("method", "?")
-        name = "tiny-random" if clip.get("model_cfg") else clip.get("name")
-        s = f"{method}:{name}"
-        if method == "proxyclip" and vfm:
-            s += f"+{vfm.get('type')}-{vfm.get('arch')}"
-        return s
+        from ..results import describe_model
+
+        d = describe_model(model_cfg)
+        return f"{d['method']}:{d['clip']}" + (f"+{d['vfm']}" if d["vfm"] != "-" else "")
     bb = model_cfg.get("backbone") or {}
     head = model_cfg.get("decode_head") or {}
     return f"{t}:{bb.get('type')}{bb.get('depth', '')}+{head.get('type')}"

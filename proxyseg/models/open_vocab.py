@@ -24,7 +24,8 @@ from ..ops.slide import lcm, slide_inference
 from ..text.class_names import ClassNames, load_class_names, parse_class_names
 from ..text.classifier import TextClassifier
 from ..text.templates import TEMPLATES
-from .clip_dense import LAST_BLOCK_MODES, DenseCLIP
+from ..methods import Method, build_method
+from .clip_dense import DenseCLIP, MethodSpec
 from .clip_factory import CLIP_MEAN, CLIP_STD, build_clip
 from .vfm import VFM, build_vfm
 
@@ -46,10 +47,12 @@ class OpenVocabSegmenter(nn.Module):
 
     Args:
         clip_model: an open_clip ``CLIP``; tokenizer: its tokenizer.
-        vfm: a :class:`VFM` (required for ``method='proxyclip'``).
+        vfm: a :class:`VFM` (required by methods with ``needs_vfm``, e.g. ``proxyclip``).
         classes: class file / list / :class:`ClassNames`.
-        method: last-block mode (``clip``, ``maskclip``, ``proxyclip``, ``clearclip``, ``sclip``).
-        beta, gamma: PAM parameters. logit_scale: softmax temperature. prob_thd: background
+        method: a registered method (:mod:`proxyseg.methods`): name, ``dict(type=NAME, **params)`` or a
+            :class:`~proxyseg.methods.Method`.
+        beta, gamma: shorthand for ProxyCLIP's parameters (``method=dict(type='proxyclip', beta=...)``).
+        logit_scale: softmax temperature. prob_thd: background
             threshold in [0, 1]. feature_adjust: CLIP-Surgery-style adjustment.
         slide_crop, slide_stride: window size/step (``None`` crop: whole image at once).
         window_batch: windows per forward.
@@ -63,18 +66,16 @@ class OpenVocabSegmenter(nn.Module):
     """
 
     def __init__(self, clip_model: nn.Module, tokenizer, vfm: Optional[VFM] = None, *, classes: ClassSpec,
-                 method: str = "proxyclip", beta: float = 1.2, gamma: float = 3.0, logit_scale: float = 40.0,
+                 method: MethodSpec = "proxyclip", beta: Optional[float] = None, gamma: Optional[float] = None,
+                 logit_scale: float = 40.0,
                  prob_thd: float = 0.0, feature_adjust: bool = False, slide_crop: Optional[int] = 336,
                  slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
                  text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0,
                  amp: Optional[str] = None, amp_clip: bool = False):
         super().__init__()
-        if method not in LAST_BLOCK_MODES:
-            raise ConfigError(f"unknown method {method!r}; valid: {', '.join(LAST_BLOCK_MODES)}")
-        if method == "proxyclip" and vfm is None:
-            raise ConfigError("method 'proxyclip' needs a VFM: set model.vfm=dict(type='dino', arch='b8')")
-        check_range("beta", beta, 0.0)
-        check_range("gamma", gamma, 0.0)
+        method = build_method(method, beta=beta, gamma=gamma)
+        if method.needs_vfm and vfm is None:
+            raise ConfigError(f"method {method.name!r} needs a VFM: set model.vfm=dict(type='dino', arch='b8')")
         check_range("prob_thd", prob_thd, 0.0, 1.0)
         check_range("logit_scale", logit_scale, 0.0)
         if slide_crop is not None:
@@ -86,11 +87,10 @@ class OpenVocabSegmenter(nn.Module):
             if templates not in TEMPLATES:
                 raise ConfigError(f"unknown templates {templates!r}; valid: {', '.join(TEMPLATES)}")
             templates = TEMPLATES[templates]
-        self.clip = DenseCLIP(clip_model)
-        self.clip_model = clip_model
-        self.vfm = vfm if method == "proxyclip" else None
-        self.method = method
-        self.beta, self.gamma = float(beta), float(gamma)
+        self.clip_model = clip_model  # registered once; the dense view below shares its modules
+        self.__dict__["_dense_clip"] = DenseCLIP(clip_model)
+        self.vfm = vfm if method.needs_vfm else None
+        self.method: Method = method
         self.logit_scale, self.prob_thd = float(logit_scale), float(prob_thd)
         self.feature_adjust = bool(feature_adjust)
         self.slide_crop, self.slide_stride = slide_crop, slide_stride
@@ -105,6 +105,11 @@ class OpenVocabSegmenter(nn.Module):
         self.register_buffer("query_features", None, persistent=False)
         self.register_buffer("query_idx", None, persistent=False)
         self.set_classes(classes)
+
+    @property
+    def clip(self) -> DenseCLIP:
+        """The dense view of ``clip_model.visual`` (not a separate submodule: no duplicate state)."""
+        return self.__dict__["_dense_clip"]
 
     # ---- classes ---------------------------------------------------------------------------
     def set_classes(self, classes: ClassSpec) -> ClassNames:
@@ -167,8 +172,8 @@ class OpenVocabSegmenter(nn.Module):
         clip_ctx = (torch.autocast(windows.device.type, enabled=False) if self._amp and not self.amp_clip
                     else contextlib.nullcontext())
         with clip_ctx:
-            out = self.clip.forward_features(windows, mode=self.method, vfm_feats=vfm_feats, beta=self.beta,
-                                             gamma=self.gamma, return_cls=self.feature_adjust)
+            out = self.clip.forward_features(windows, mode=self.method, vfm_feats=vfm_feats,
+                                             return_cls=self.feature_adjust)
         feats, cls = out if self.feature_adjust else (out, None)
         n, d, gh, gw = feats.shape
         with torch.autocast(windows.device.type, enabled=False):  # the text head stays fp32 under amp
@@ -223,14 +228,14 @@ class OpenVocabSegmenter(nn.Module):
         return self.postprocess(self.predict_logits(image, out_size))
 
 
-def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: str = "proxyclip", classes: ClassSpec,
+def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: MethodSpec = "proxyclip", classes: ClassSpec,
                     pretrained: bool = True, device: Union[str, torch.device] = "cpu",
                     text_cache_dir: Optional[os.PathLike] = "default", **kwargs) -> OpenVocabSegmenter:
     """Build an :class:`OpenVocabSegmenter` from config dicts.
 
     Args:
         clip: ``dict(name='ViT-B-16', pretrained='openai', checkpoint=None, model_cfg=None)``.
-        vfm: ``dict(type='dino', arch='b8', checkpoint=None, ...)`` (ignored unless ``proxyclip``).
+        vfm: ``dict(type='dino', arch='b8', checkpoint=None, ...)`` (built only if the method needs a VFM).
         pretrained: ``False`` builds random weights (tests/benchmarks; ``clip.pretrained`` too).
         text_cache_dir: ``'default'`` = ``~/.cache/proxyseg/text``, ``None`` = memory only.
         kwargs: forwarded to :class:`OpenVocabSegmenter`.
@@ -241,7 +246,8 @@ def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: str = "pr
     if not pretrained:
         clip["pretrained"] = None
     clip_model, tokenizer = build_clip(**clip)
-    vfm_model = build_vfm(vfm, pretrained=pretrained) if (method == "proxyclip" and vfm is not None) else None
+    method = build_method(method, beta=kwargs.pop("beta", None), gamma=kwargs.pop("gamma", None))
+    vfm_model = build_vfm(vfm, pretrained=pretrained) if (method.needs_vfm and vfm is not None) else None
     if text_cache_dir == "default":
         text_cache_dir = cache_dir() / "text"
     model = OpenVocabSegmenter(clip_model, tokenizer, vfm_model, classes=classes, method=method,

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from .. import weights as W
+from ..methods import build_method
 from .clip_factory import clip_weight_source, clip_weight_stems
 from .vfm.base import VFM_REGISTRY, _unknown
 
@@ -22,7 +23,7 @@ def check_weights(model_cfg: Mapping) -> None:
         if W.find_weights(stems, clip.get("checkpoint")) is None and W.offline():
             raise W.missing(f"CLIP {name} ({tag})", stems, source)
     vfm = model_cfg.get("vfm")
-    if model_cfg.get("method", "proxyclip") != "proxyclip" or not vfm:
+    if not vfm or not build_method(model_cfg.get("method", "proxyclip")).needs_vfm:
         return
     from .vfm import _load_all
 

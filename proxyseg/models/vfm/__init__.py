@@ -13,4 +13,11 @@ def _load_all():
                 raise
 
 
-__all__ = ["VFM", "VFM_REGISTRY", "build_vfm", "register_vfm", "IMAGENET_MEAN", "IMAGENET_STD"]
+def default_arch(vfm_type: str) -> str:
+    """The arch ``build_vfm`` uses for ``vfm_type`` when the config names none (``'?'`` if unknown)."""
+    _load_all()
+    cls = VFM_REGISTRY.get(vfm_type)
+    return cls.default_arch() if cls is not None else "?"
+
+
+__all__ = ["VFM", "VFM_REGISTRY", "build_vfm", "register_vfm", "default_arch", "IMAGENET_MEAN", "IMAGENET_STD"]
