@@ -43,6 +43,7 @@ def tiny_vfm():
 @pytest.fixture
 def make_segmenter(tiny_clip, tiny_vfm):
     """Factory: a tiny :class:`OpenVocabSegmenter` sharing the session's models."""
+    from proxyseg.methods import build_method
     from proxyseg.models import OpenVocabSegmenter
 
     def make(classes=("cat; kitty", "dog", "sky"), **kw):
@@ -50,7 +51,7 @@ def make_segmenter(tiny_clip, tiny_vfm):
         kw.setdefault("slide_stride", 32)
         kw.setdefault("templates", "a_photo")
         method = kw.setdefault("method", "proxyclip")
-        return OpenVocabSegmenter(tiny_clip[0], tiny_clip[1], tiny_vfm if method == "proxyclip" else None,
+        return OpenVocabSegmenter(tiny_clip[0], tiny_clip[1], tiny_vfm if build_method(method).needs_vfm else None,
                                   classes=list(classes), **kw).eval()
 
     return make

@@ -4,6 +4,7 @@ import torch
 from proxyseg.errors import ConfigError
 from proxyseg.models import DenseCLIP, build_vfm
 from proxyseg.models.pos_embed import interpolate_grid_pos_embed
+from proxyseg.ops.clip_block import cls_token
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,7 @@ def test_all_modes_and_cls(dense):
             assert dense(x, mode=mode).shape == (1, 32, 4, 6)
         feats, cls = dense.forward_features(x, mode="clip", return_cls=True)
     assert cls.shape == (1, 32)
-    with pytest.raises(ConfigError, match="valid: clip, maskclip, proxyclip"):
+    with pytest.raises(ConfigError, match="unknown method .nope.; valid: clearclip, clip, maskclip, proxyclip"):
         dense(x, mode="nope")
     with pytest.raises(ConfigError, match="needs vfm_feats"):
         dense(x, mode="proxyclip")
@@ -59,9 +60,20 @@ def test_all_modes_and_cls(dense):
 def test_cls_pass_equals_full_last_block(dense):
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
-        tokens, _ = dense._tokens(x)
+        tokens, _ = dense.trunk(x)
         last = dense.visual.transformer.resblocks[-1]
-        assert torch.allclose(dense._cls_token(last, tokens), last(tokens)[:, 0], atol=1e-5)
+        assert torch.allclose(cls_token(last, tokens), last(tokens)[:, 0], atol=1e-5)
+
+
+def test_cls_pass_with_open_clip_attention_class():
+    """The class-token pass reads the block's weights, so open_clip's own Attention class works too."""
+    from open_clip.transformer import CustomResidualAttentionBlock
+
+    torch.manual_seed(0)
+    block = CustomResidualAttentionBlock(32, 4).eval()
+    x = torch.randn(2, 1 + 9, 32)
+    with torch.no_grad():
+        assert torch.allclose(cls_token(block, x), block(x)[:, 0], atol=1e-5)
 
 
 def test_pos_embed_dino_convention():
