@@ -166,14 +166,31 @@ class OpenVocabSegmenter(nn.Module):
         ``resize=False``: the logits on the feature grid ``(n, Q, gh, gw)`` (``predict_logits``
         resizes them while merging, see ``slide_inference(resize_windows=True)``).
         """
+        vfm_feats = self.vfm_features(windows)
+        with self.clip_autocast(windows.device.type):
+            x, grid = self.clip.trunk(windows)
+        return self.window_logits(windows, x, grid, vfm_feats, resize=resize)
+
+    def vfm_features(self, windows: torch.Tensor) -> Optional[torch.Tensor]:
+        """``(n, 3, h, w)`` CLIP-normalised windows -> the VFM's ``(n, C, h', w')`` (``None`` without a VFM)."""
+        return self.vfm(self.unnormalize(windows)) if self.vfm is not None else None
+
+    def clip_autocast(self, device_type: str):
+        """With ``amp`` set, CLIP runs in fp32 unless ``amp_clip`` (bf16 CLIP moves the argmax most)."""
+        if self._amp and not self.amp_clip:
+            return torch.autocast(device_type, enabled=False)
+        return contextlib.nullcontext()
+
+    def window_logits(self, windows: torch.Tensor, x: torch.Tensor, grid: Tuple[int, int],
+                      vfm_feats: Optional[torch.Tensor], resize: bool = True) -> torch.Tensor:
+        """The method's last block on CLIP's trunk output ``x`` ``(n, 1+N, C)`` -> cosine logits.
+
+        Split from :meth:`forward_windows` so that several models sharing one CLIP (a sweep's
+        shared pass) compute the trunk once and read it out each with its own method.
+        """
         h, w = windows.shape[-2:]
-        vfm_feats = self.vfm(self.unnormalize(windows)) if self.vfm is not None else None
-        # with amp set, CLIP runs in fp32 unless amp_clip (bf16 CLIP moves the argmax most)
-        clip_ctx = (torch.autocast(windows.device.type, enabled=False) if self._amp and not self.amp_clip
-                    else contextlib.nullcontext())
-        with clip_ctx:
-            out = self.clip.forward_features(windows, mode=self.method, vfm_feats=vfm_feats,
-                                             return_cls=self.feature_adjust)
+        with self.clip_autocast(windows.device.type):
+            out = self.clip.readout(x, grid, self.method, vfm_feats=vfm_feats, return_cls=self.feature_adjust)
         feats, cls = out if self.feature_adjust else (out, None)
         n, d, gh, gw = feats.shape
         with torch.autocast(windows.device.type, enabled=False):  # the text head stays fp32 under amp
@@ -192,14 +209,22 @@ class OpenVocabSegmenter(nn.Module):
     def predict_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None,
                        progress=None) -> torch.Tensor:
         """``(3, H, W)`` CLIP-normalised image -> ``(Q, H', W')`` logits (``out_size`` or H, W)."""
-        if self.slide_crop is None:
-            crop = stride = tuple(image.shape[-2:])
-        else:
-            crop, stride = (self.slide_crop,) * 2, (self.slide_stride,) * 2
+        crop, stride = self.slide_params(image)
         with self.autocast(image.device.type):
             fwd = split_on_oom(functools.partial(self.forward_windows, resize=False))
             logits = slide_inference(image, fwd, crop=crop, stride=stride, pad_multiple=self.pad_multiple,
                                      window_batch=self.window_batch, progress=progress, resize_windows=True)
+        return self.finish_logits(logits, image, out_size)
+
+    def slide_params(self, image: torch.Tensor) -> Tuple[Tuple[int, int], Tuple[int, int]]:
+        """Window ``crop`` and ``stride`` ``(h, w)`` for ``image`` (the whole image without a crop)."""
+        if self.slide_crop is None:
+            return tuple(image.shape[-2:]), tuple(image.shape[-2:])
+        return (self.slide_crop,) * 2, (self.slide_stride,) * 2
+
+    def finish_logits(self, logits: torch.Tensor, image: torch.Tensor,
+                      out_size: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+        """Merged ``(Q, H, W)`` logits -> resized to ``out_size`` (and post-processed)."""
         if out_size is not None and tuple(out_size) != tuple(logits.shape[-2:]):
             logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]
         return logits

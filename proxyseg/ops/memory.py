@@ -36,6 +36,9 @@ def split_on_oom(fn: Callable[[torch.Tensor], torch.Tensor], min_batch: int = 1)
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
             log.warning("out of memory on %d windows; retrying as %d + %d", n, n // 2, n - n // 2)
-            return torch.cat([run(x[: n // 2]), run(x[n // 2:])])
+            a, b = run(x[: n // 2]), run(x[n // 2:])
+            if isinstance(a, (list, tuple)):  # several models' outputs (a sweep's shared pass)
+                return [torch.cat(pair) for pair in zip(a, b)]
+            return torch.cat([a, b])
 
     return run

@@ -115,7 +115,9 @@ def slide_inference(image: torch.Tensor, forward_windows: Callable[[torch.Tensor
 
     Args:
         image: ``(3, H, W)`` (already normalised as ``forward_windows`` expects).
-        forward_windows: ``(n, 3, h, w) -> (n, Q, h, w)`` logits at window resolution.
+        forward_windows: ``(n, 3, h, w) -> (n, Q, h, w)`` logits at window resolution, or a list
+            of such tensors (several models on the same windows; each is merged on its own and a
+            list is returned).
         crop, stride: window size and step ``(h, w)``.
         pad_multiple: each window is zero-padded (symmetrically) to a multiple of this (the
             lcm of the patch sizes); the pad is cut from the logits.
@@ -128,32 +130,39 @@ def slide_inference(image: torch.Tensor, forward_windows: Callable[[torch.Tensor
             as resizing inside ``forward_windows`` (to ~1e-7), without an ``(n, Q, h, w)`` tensor.
 
     Returns:
-        ``(Q, H, W)`` merged logits (float32) at the image's resolution.
+        ``(Q, H, W)`` merged logits (float32) at the image's resolution (a list of them when
+        ``forward_windows`` returns a list).
     """
     if image.dim() != 3:
         raise ValueError(f"image must be (3, H, W), got {tuple(image.shape)}")
     H, W = image.shape[-2:]
     boxes = window_grid(H, W, crop, stride)
     window_batch = max(int(window_batch), 1)
-    acc = count = None
+    accs = counts = None
+    multi = False
     for start in range(0, len(boxes), window_batch):
         chunk = boxes[start:start + window_batch]
         crops = torch.stack([image[:, y1:y2, x1:x2] for (y1, y2, x1, x2) in chunk])
         crops, (l, _, t, _) = pad_to_multiple(crops, pad_multiple)
         h, w = chunk[0][1] - chunk[0][0], chunk[0][3] - chunk[0][2]
-        logits = forward_windows(crops)
-        if acc is None:
-            dev = device or logits.device
-            acc = torch.zeros((logits.shape[1], H, W), dtype=torch.float32, device=dev)
-            count = torch.zeros((1, H, W), dtype=torch.float32, device=dev)
-        if resize_windows:
-            _accumulate_resized(acc, count, logits, chunk, tuple(crops.shape[-2:]), (t, l))
-        else:
-            _accumulate(acc, count, logits[:, :, t:t + h, l:l + w], chunk)
-        del logits
+        out = forward_windows(crops)
+        multi = isinstance(out, (list, tuple))
+        outs = list(out) if multi else [out]
+        del out
+        if accs is None:
+            dev = device or outs[0].device
+            accs = [torch.zeros((o.shape[1], H, W), dtype=torch.float32, device=dev) for o in outs]
+            counts = [torch.zeros((1, H, W), dtype=torch.float32, device=dev) for _ in outs]
+        for acc, count, logits in zip(accs, counts, outs):
+            if resize_windows:
+                _accumulate_resized(acc, count, logits, chunk, tuple(crops.shape[-2:]), (t, l))
+            else:
+                _accumulate(acc, count, logits[:, :, t:t + h, l:l + w], chunk)
+        del outs
         if progress is not None:
             progress(len(chunk))
-    return acc.div_(count)  # in place: no second (Q, H, W) tensor
+    merged = [acc.div_(count) for acc, count in zip(accs, counts)]  # in place: no second (Q, H, W) tensor
+    return merged if multi else merged[0]
 
 
 def lcm(*values: int) -> int:
