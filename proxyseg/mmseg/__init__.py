@@ -1,2 +1,2 @@
 """MMSegmentation adapter: importing this registers proxyseg's models, datasets, metrics and hooks."""
-from . import datasets, hooks, metrics, pseudo_labels, segmentor  # noqa: F401
+from . import datasets, hooks, metrics, pseudo_labels, segmentor, shared  # noqa: F401

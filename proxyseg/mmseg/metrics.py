@@ -23,13 +23,16 @@ class ProxySegIoUMetric(IoUMetric):
       (percent, ``None`` where undefined) and ``self.num_images`` the number of images.
     """
 
-    def __init__(self, *args, out_of_range: str = "error", **kwargs):
+    def __init__(self, *args, out_of_range: str = "error", pred_key: str = "pred_sem_seg", **kwargs):
         super().__init__(*args, **kwargs)
         if out_of_range not in ("error", "ignore"):
             raise ValueError(f"out_of_range must be 'error' or 'ignore', got {out_of_range!r}")
         self.out_of_range = out_of_range
+        self.pred_key = pred_key  # a shared pass stores model i's prediction as pred_sem_seg_<i>
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        if self.pred_key != "pred_sem_seg":
+            data_samples = [dict(s, pred_sem_seg=s[self.pred_key]) for s in data_samples]
         num_classes = len(self.dataset_meta["classes"])
         for sample in data_samples:
             label = sample["gt_sem_seg"]["data"]

@@ -9,6 +9,8 @@ over queries -> max over each class's synonyms -> argmax; max prob < ``prob_thd`
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import hashlib
 import functools
 import os
 from typing import Optional, Sequence, Tuple, Union
@@ -253,6 +255,41 @@ class OpenVocabSegmenter(nn.Module):
         return self.postprocess(self.predict_logits(image, out_size))
 
 
+_SHARED_MODELS: contextvars.ContextVar = contextvars.ContextVar("proxyseg_shared_models", default=None)
+
+
+@contextlib.contextmanager
+def shared_models():
+    """Within this block, :func:`build_segmenter` builds each distinct CLIP / VFM config once and
+    hands the same module to every segmenter (a sweep's shared pass). Scoped: nothing outlives it."""
+    token = _SHARED_MODELS.set({})
+    try:
+        yield
+    finally:
+        _SHARED_MODELS.reset(token)
+
+
+def _shared(kind: str, cfg, build):
+    """``build()``, or the module built before for the same config from the same random state.
+
+    The key includes the CPU random state before the build and a hit restores the state after
+    it, so random-weight models (tests, benchmarks) come out exactly as if each segmenter had
+    been built alone from that state.
+    """
+    cache = _SHARED_MODELS.get()
+    if cache is None:
+        return build()
+    state = torch.get_rng_state()
+    key = (kind, repr(cfg), hashlib.sha1(state.numpy().tobytes()).hexdigest())
+    if key in cache:
+        obj, after = cache[key]
+        torch.set_rng_state(after)
+        return obj
+    obj = build()
+    cache[key] = (obj, torch.get_rng_state())
+    return obj
+
+
 def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: MethodSpec = "proxyclip", classes: ClassSpec,
                     pretrained: bool = True, device: Union[str, torch.device] = "cpu",
                     text_cache_dir: Optional[os.PathLike] = "default", **kwargs) -> OpenVocabSegmenter:
@@ -270,9 +307,11 @@ def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: MethodSpe
     clip = dict(clip)
     if not pretrained:
         clip["pretrained"] = None
-    clip_model, tokenizer = build_clip(**clip)
+    clip_model, tokenizer = _shared("clip", clip, lambda: build_clip(**clip))
     method = build_method(method, beta=kwargs.pop("beta", None), gamma=kwargs.pop("gamma", None))
-    vfm_model = build_vfm(vfm, pretrained=pretrained) if (method.needs_vfm and vfm is not None) else None
+    vfm_model = None
+    if method.needs_vfm and vfm is not None:
+        vfm_model = _shared("vfm", (vfm, pretrained), lambda: build_vfm(vfm, pretrained=pretrained))
     if text_cache_dir == "default":
         text_cache_dir = cache_dir() / "text"
     model = OpenVocabSegmenter(clip_model, tokenizer, vfm_model, classes=classes, method=method,
