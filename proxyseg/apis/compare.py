@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -135,6 +136,7 @@ class ComparePanels:
 
     def __init__(self, segmenter):
         self.seg = segmenter
+        self._build_lock = threading.Lock()  # concurrent web requests build each panel once
         base = segmenter.model
         self._vfms: Dict[str, Any] = {}
         own = getattr(segmenter, "model_cfg", None) or {}
@@ -198,7 +200,8 @@ class ComparePanels:
     def prepare(self, specs: Sequence[CompareSpec]) -> List[Any]:
         """One Segmenter per spec: every spec is checked before any model is built."""
         cfgs = [self.check(s) for s in specs]
-        return [self._panel(s, c) for s, c in zip(specs, cfgs)]
+        with self._build_lock:
+            return [self._panel(s, c) for s, c in zip(specs, cfgs)]
 
     def _vfm(self, spec: CompareSpec, cfg: Optional[dict]):
         if cfg is None:
