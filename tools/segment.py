@@ -97,7 +97,7 @@ def compare_one(seg, image, stem: str, out: Path, classes, args):
     from proxyseg.apis.visualize import png_bytes
 
     results = seg.compare(image, args.compare, classes, background=args.background, prob_thd=args.prob_thd,
-                          name=image)
+                          name=image, keep_probs=False)
     write_atomic(out / f"{stem}_compare.png", png_bytes(compare_figure(results, alpha=args.alpha).image))
     info = compare_summary(results, str(image))
     write_atomic(out / f"{stem}_compare.json", (json.dumps(info, indent=2) + "\n").encode())

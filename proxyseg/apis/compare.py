@@ -286,9 +286,13 @@ def panels_of(segmenter) -> ComparePanels:
 
 
 def compare(segmenter, image: ImageSource, methods: MethodsArg, classes=None, *, background: Optional[str] = None,
-            prob_thd: Optional[float] = None, max_side: Optional[int] = None,
-            name: Optional[str] = None) -> Dict[str, "SegmentationResult"]:  # noqa: F821
-    """Segment ``image`` with every method spec; see :meth:`proxyseg.apis.Segmenter.compare`."""
+            prob_thd: Optional[float] = None, max_side: Optional[int] = None, name: Optional[str] = None,
+            keep_probs: bool = True) -> Dict[str, "SegmentationResult"]:  # noqa: F821
+    """Segment ``image`` with every method spec; see :meth:`proxyseg.apis.Segmenter.compare`.
+
+    ``keep_probs=False`` drops each result's ``probs`` (left as a ``(K, 0, 0)`` array) as soon as
+    its mask is made, so that N panels hold N masks, not N ``(K, h, w)`` probability maps.
+    """
     specs = parse_specs(methods)
     panels = panels_of(segmenter).prepare(specs)
     pixels = load_image(image, max_pixels=segmenter.max_pixels, name=name)
@@ -296,6 +300,8 @@ def compare(segmenter, image: ImageSource, methods: MethodsArg, classes=None, *,
     for spec, panel in zip(specs, panels):
         t0 = time.perf_counter()
         res = panel.segment(pixels, classes, background=background, prob_thd=prob_thd, max_side=max_side, name=name)
+        if not keep_probs:
+            res.probs = res.probs[:, :0, :0].copy()
         res.meta.update(method=spec.text, seconds=round(time.perf_counter() - t0, 3),
                         method_config=panel.model.method.to_dict(), feature_adjust=spec.feature_adjust,
                         vfm=_describe_vfm(panel.model.vfm))

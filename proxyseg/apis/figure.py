@@ -166,7 +166,7 @@ def dataset_figure(config: str, methods: str, *, num: int = 4, names: Optional[S
     for sample in samples:
         image, label = load_pair(sample, short_side)
         t0 = time.time()
-        res = seg.compare(image, methods, name=sample.image.name)
+        res = seg.compare(image, methods, name=sample.image.name, keep_probs=False)
         first = next(iter(res.values()))
         colors, classes = first.colors, first.classes
         present.update(int(v) for v in np.unique(label) if 0 <= v < len(classes))

@@ -241,7 +241,7 @@ class Segmenter:
 
     def compare(self, image: ImageSource, methods: Union[str, Sequence[str]], classes: ClassesArg = None, *,
                 background: Optional[str] = None, prob_thd: Optional[float] = None, max_side: Optional[int] = None,
-                name: Optional[str] = None) -> Dict[str, SegmentationResult]:
+                name: Optional[str] = None, keep_probs: bool = True) -> Dict[str, SegmentationResult]:
         """Segment one image with several methods: ``{spec: SegmentationResult}`` in the given order.
 
         Args:
@@ -250,6 +250,7 @@ class Segmenter:
                 all panels; an unknown spec or missing weights raise before anything is computed.
             classes, background, prob_thd, max_side, name: as :meth:`segment`; every panel gets the
                 same class list, so each class has the same colour in every result.
+            keep_probs: ``False`` drops each result's ``probs`` (a ``(K, 0, 0)`` array) to bound memory.
 
         Each result's ``meta`` adds ``method`` (the spec), ``seconds``, ``method_config``, ``vfm``
         and ``feature_adjust``.
@@ -257,7 +258,7 @@ class Segmenter:
         from .compare import compare
 
         return compare(self, image, methods, classes, background=background, prob_thd=prob_thd, max_side=max_side,
-                       name=name)
+                       name=name, keep_probs=keep_probs)
 
 
 

@@ -84,7 +84,7 @@ def add_compare_routes(app: Flask, segmenter, *, methods: Optional[Sequence[str]
         try:
             pixels = load_image(data, max_pixels=max_pixels, name=label)  # pixel cap checked before decoding
             results = segmenter.compare(pixels, specs, classes, background=background, prob_thd=prob_thd,
-                                        max_side=max_side, name=label)
+                                        max_side=max_side, name=label, keep_probs=False)
         except ImageTooLargeError as e:
             raise BadRequest(str(e), 413) from None
         except (ImageError, UsageError) as e:

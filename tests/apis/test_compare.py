@@ -108,3 +108,12 @@ def test_vfm_needed_but_config_has_none(image):
         seg.compare(image, "clip,proxyclip", classes="cat")
     res = seg.compare(image, "clip,proxyclip:dino-b8", classes="cat, dog")
     assert res["proxyclip:dino-b8"].meta["vfm"] == "dino-b8"
+
+
+def test_keep_probs_false_drops_probability_maps(seg, image):
+    res = seg.compare(image, "clip,maskclip", classes="cat, dog", keep_probs=False)
+    kept = seg.compare(image, "clip,maskclip", classes="cat, dog")
+    for spec in res:
+        assert res[spec].probs.shape == (2, 0, 0) and kept[spec].probs.shape == (2, 40, 56)
+        np.testing.assert_array_equal(res[spec].mask, kept[spec].mask)
+        assert res[spec].shares() == kept[spec].shares()

@@ -114,3 +114,11 @@ def test_offered_methods_checked_at_start(segmenter):
         create_app(segmenter, compare_methods=["clip", "proxclip"])
     with pytest.raises(UsageError, match="compare needs at least 2 method specs, got 1"):
         create_app(segmenter, compare_methods=["clip"])
+
+
+def test_main_bad_compare_methods_one_line(capsys):
+    from proxyseg.web.__main__ import main
+
+    assert main(["--config", "tiny", "--device", "cpu", "--port", "0", "--compare-methods", "clip,proxyclip:dino-x9"]) == 2
+    err = capsys.readouterr().err
+    assert "error: method spec 'proxyclip:dino-x9': unknown arch 'x9' for VFM 'dino'" in err and "Traceback" not in err
