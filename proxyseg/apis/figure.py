@@ -123,7 +123,8 @@ def load_pair(sample: Sample, short_side: Optional[int]) -> Tuple[np.ndarray, np
         s = short_side / min(h, w)
         size = (max(1, round(w * s)), max(1, round(h * s)))
         image = np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
-        label = np.asarray(Image.fromarray(label.astype(np.int32)).resize(size, Image.Resampling.NEAREST)).astype(np.int64)
+        label = np.asarray(Image.fromarray(label.astype(np.int32)).resize(size, Image.Resampling.NEAREST))
+        label = label.astype(np.int64)
     return image, label
 
 
@@ -174,8 +175,8 @@ def dataset_figure(config: str, methods: str, *, num: int = 4, names: Optional[S
         for r in res.values():
             present.update(int(v) for v in np.unique(r.mask))
         rows.append([image, label_overlay(image, label, colors, alpha)] + [r.overlay(alpha) for r in res.values()])
-        summary["images"][sample.name] = {spec: dict(pixel_accuracy=_pixel_acc(r.mask, label), seconds=r.meta["seconds"])
-                                          for spec, r in res.items()}
+        summary["images"][sample.name] = {
+            spec: dict(pixel_accuracy=_pixel_acc(r.mask, label), seconds=r.meta["seconds"]) for spec, r in res.items()}
         if progress is not None:
             progress(sample.name, time.time() - t0)
     names = list(classes)
