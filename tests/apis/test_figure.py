@@ -73,3 +73,16 @@ def test_refusals(main, data, capsys, args, message):
     code = run_main(main, base + args)
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_figure_layout_and_legend(data):
+    from proxyseg.apis.figure import dataset_figure
+
+    from .test_montage import check_text
+
+    fig, summary = dataset_figure(SMOKE, "fig2", num=1, data_root=str(data), device="cpu", cell_height=90)
+    check_text(fig)  # nothing overlaps, nothing leaves the picture
+    texts = [t for t, _ in fig.text_boxes]
+    assert texts[:4] == ["image", "ground truth", "proxyclip:dino-s8", "proxyclip:dino-s16"]
+    assert "000000000001" in texts and texts[5] == "background"  # class 0 of the COCO-Object file
+    assert summary["methods"] == ["proxyclip:dino-s8", "proxyclip:dino-s16"]
