@@ -8,6 +8,9 @@ For each IMAGE writes, under --out (default work_dirs/segment):
   <name>_mask.png     palette PNG, pixel value = class id (16-bit gray beyond 256 classes)
   <name>_overlay.png  the image blended with the class colours
   <name>.json         classes, colours, class -> pixel share, image size, config
+With --compare SPECS (e.g. clip,maskclip,proxyclip:dino-b8,proxyclip+fa) it writes instead:
+  <name>_compare.png  the input, then one titled panel per method, one shared legend
+  <name>_compare.json per method: class -> pixel share, seconds (spec grammar: docs/compare.md)
 <name> is the image's file name without extension, reduced to [A-Za-z0-9._-] (never a path).
 A bad image prints one error line and the others still run; the exit code is 1 if any failed.
 """
@@ -47,6 +50,8 @@ def parse_args(argv=None):
                         "(0 = original size; default 1024)")
     p.add_argument("--max-pixels", type=float, default=40, help="refuse images above this many megapixels (default 40)")
     p.add_argument("--alpha", type=float, default=0.5, help="overlay colour weight in [0, 1] (default 0.5)")
+    p.add_argument("--compare", metavar="SPECS", help="compare methods side by side: comma-separated specs "
+                   "METHOD[:VFM-ARCH][+fa], e.g. clip,maskclip,proxyclip,proxyclip+fa")
     p.add_argument("--checkpoint", help="weights directory searched for every model (sets PROXYSEG_WEIGHTS)")
     p.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype for inference")
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
@@ -86,6 +91,19 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def compare_one(seg, image, stem: str, out: Path, classes, args):
+    """``--compare``: ``<stem>_compare.png`` (montage) and ``<stem>_compare.json`` for one image."""
+    from proxyseg.apis.montage import compare_figure, compare_summary
+    from proxyseg.apis.visualize import png_bytes
+
+    results = seg.compare(image, args.compare, classes, background=args.background, prob_thd=args.prob_thd,
+                          name=image, keep_probs=False)
+    write_atomic(out / f"{stem}_compare.png", png_bytes(compare_figure(results, alpha=args.alpha).image))
+    info = compare_summary(results, str(image))
+    write_atomic(out / f"{stem}_compare.json", (json.dumps(info, indent=2) + "\n").encode())
+    return results
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     from proxyseg.apis import Segmenter
@@ -108,6 +126,10 @@ def main(argv=None) -> int:
         check_range("--prob-thd", args.prob_thd, 0.0, 1.0)
         if args.prob_thd > 0 and classes is not None and not args.background:
             raise UsageError("--prob-thd needs a class for uncertain pixels: add --background background")
+    if args.compare:
+        from proxyseg.apis.compare import parse_specs
+
+        parse_specs(args.compare)  # a bad spec fails before the model loads
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -118,6 +140,10 @@ def main(argv=None) -> int:
     overrides = {"amp": args.amp} if args.amp else {}
     seg = Segmenter.from_config(args.config, device=args.device, max_side=args.max_side or None,
                                 max_pixels=int(args.max_pixels * 1e6), **overrides)
+    if args.compare:
+        from proxyseg.apis.compare import panels_of, parse_specs
+
+        panels_of(seg).prepare(parse_specs(args.compare))  # weights of every spec, before any image
 
     from tqdm import tqdm
 
@@ -128,6 +154,10 @@ def main(argv=None) -> int:
     for image, stem in bar:
         t0 = time.time()
         try:
+            if args.compare:
+                res = compare_one(seg, image, stem, out, classes, args)
+                tqdm.write(f"{image} -> {out / (stem + '_compare.png')}")
+                continue
             res = seg.segment(image, classes, background=args.background, prob_thd=args.prob_thd, name=image)
             files = {"mask": f"{stem}_mask.png", "overlay": f"{stem}_overlay.png"}
             write_atomic(out / files["mask"], res.mask_png())

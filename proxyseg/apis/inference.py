@@ -122,6 +122,7 @@ class Segmenter:
         self.default_classes = self.parse_classes(default_classes) if default_classes is not None else None
         self.default_prob_thd = float(model.prob_thd)
         self.amp, self.max_side, self.max_pixels, self.name = amp, max_side, max_pixels, name
+        self.model_cfg: Optional[Dict[str, Any]] = None  # the config's model dict (from_config), for compare()
         self._lock = threading.Lock()
 
     @classmethod
@@ -152,7 +153,9 @@ class Segmenter:
                 model = build_segmenter(classes=name_path or _PLACEHOLDER_CLASSES, device=device, **kwargs)
             except TypeError as e:
                 raise ConfigError(f"config {name}: bad model option ({e})") from None
-        return cls(model, default_classes=name_path, amp=amp, name=name, **seg_kw)
+        seg = cls(model, default_classes=name_path, amp=amp, name=name, **seg_kw)
+        seg.model_cfg = m
+        return seg
 
     @property
     def device(self) -> torch.device:
@@ -235,6 +238,27 @@ class Segmenter:
                                   classes=names.names, image=pixels, colors=V.class_colors(k, bool(has_bg)),
                                   background=names.names[0] if has_bg else None, prob_thd=thd,
                                   meta=dict(config=self.name))
+
+    def compare(self, image: ImageSource, methods: Union[str, Sequence[str]], classes: ClassesArg = None, *,
+                background: Optional[str] = None, prob_thd: Optional[float] = None, max_side: Optional[int] = None,
+                name: Optional[str] = None, keep_probs: bool = True) -> Dict[str, SegmentationResult]:
+        """Segment one image with several methods: ``{spec: SegmentationResult}`` in the given order.
+
+        Args:
+            methods: method specs, ``'clip,maskclip,proxyclip:dino-b8,proxyclip+fa'`` or a list
+                (grammar: :mod:`proxyseg.apis.compare`). CLIP and the text embeddings are shared by
+                all panels; an unknown spec or missing weights raise before anything is computed.
+            classes, background, prob_thd, max_side, name: as :meth:`segment`; every panel gets the
+                same class list, so each class has the same colour in every result.
+            keep_probs: ``False`` drops each result's ``probs`` (a ``(K, 0, 0)`` array) to bound memory.
+
+        Each result's ``meta`` adds ``method`` (the spec), ``seconds``, ``method_config``, ``vfm``
+        and ``feature_adjust``.
+        """
+        from .compare import compare
+
+        return compare(self, image, methods, classes, background=background, prob_thd=prob_thd, max_side=max_side,
+                       name=name, keep_probs=keep_probs)
 
 
 

@@ -36,6 +36,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--max-side", type=int, default=1024,
                    help="downscale larger images to this longer side for inference (0 = original; default 1024)")
     p.add_argument("--checkpoint", help="weights directory searched for every model (sets PROXYSEG_WEIGHTS)")
+    p.add_argument("--compare-methods", metavar="SPECS",
+                   help="method specs offered by the compare page, e.g. clip,maskclip,proxyclip,proxyclip:dino-s16 "
+                        "(default: every method the config can run, and its method +fa)")
     p.add_argument("--debug", action="store_true", help="full tracebacks on start-up errors (never Flask debug mode)")
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
@@ -97,7 +100,8 @@ def _main(argv: Optional[List[str]] = None) -> int:
     trusted = None if not local else ["127.0.0.1", "localhost", "[::1]", "::1"]
     app = create_app(seg, max_upload_mb=args.max_upload_mb, max_classes=args.max_classes,
                      max_name_len=args.max_name_len, max_pixels=int(args.max_megapixels * 1e6),
-                     max_side=args.max_side or None, trusted_hosts=trusted)
+                     max_side=args.max_side or None, trusted_hosts=trusted,
+                     compare_methods=args.compare_methods.split(",") if args.compare_methods else None)
     try:
         _probe_port(args.host, args.port)  # werkzeug would print its own lines and exit
         server = make_server(args.host, args.port, app, threaded=True)

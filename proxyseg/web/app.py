@@ -5,6 +5,7 @@ Routes::
     GET  /              the page (templates/index.html + static/app.js, static/style.css)
     POST /api/segment   multipart: image (file), classes (text), background, prob_thd -> JSON
     GET  /healthz       {"status": "ok", ...}
+    GET  /compare, POST /api/compare   compare mode: 2 to 4 methods side by side (web/compare.py)
 
 Safety: uploads stay in memory (never a file, let alone one named by the client); request
 size is capped (413), images are checked for their pixel count before decoding (413), non-
@@ -64,7 +65,8 @@ def data_uri(data: bytes, mime: str) -> str:
 
 def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, max_name_len: int = 80,
                max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, max_side: Optional[int] = 1024,
-               preview_side: int = 1024, trusted_hosts: Optional[Sequence[str]] = None) -> Flask:
+               preview_side: int = 1024, trusted_hosts: Optional[Sequence[str]] = None,
+               compare_methods: Optional[Sequence[str]] = None) -> Flask:
     """The Flask app around a loaded :class:`proxyseg.apis.Segmenter` (loaded once, shared).
 
     Args:
@@ -75,6 +77,8 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
         max_side: inference downscale cap (masks keep the upload's size).
         preview_side: longest side of the returned preview images (the mask PNG is full size).
         trusted_hosts: accepted ``Host`` header values (``None``: any), against DNS rebinding.
+        compare_methods: method specs offered by the compare mode (``None``: every method the
+            config can run, and its method with ``+fa``).
     """
     app = Flask(__name__)
     app.request_class = InMemoryRequest
@@ -168,6 +172,10 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
         )
         return jsonify(body)
 
+    from .compare import add_compare_routes
+
+    add_compare_routes(app, segmenter, methods=compare_methods, limits=limits, max_classes=max_classes,
+                       max_name_len=max_name_len, max_pixels=max_pixels, max_side=max_side)
     return app
 
 
