@@ -1,0 +1,104 @@
+"""Trident (Shi et al., 2024): splice-then-segment with SAM's global attention.
+
+Written from reading YuHengsss/Trident (commit a93b346): ``trident.py`` (``get_trident_seg``,
+``get_sam_feat``) and ``open_clip/transformer.py`` (``custom_attn``, ``guidance_attn``,
+``get_sam_sim``). Image-level, not per window::
+
+    image (3, H, W) -> resized so both sides are multiples of CLIP's patch and >= the crop
+      -> windows (crop 336, stride 224), batched:
+           CLIP trunk -> last block = ProxyCLIP's proxy attention with the VFM (DINO ViT-B/16):
+           out_proj(P @ v) on the VFM grid (no residual, no FFN, before ln_post)
+      -> spliced into one image-level map (overlaps averaged)            (C, Hs, Ws)
+      -> bilinear to SAM's valid token grid                              (C, sh, sw)
+      -> W @ map, W = SAM guidance weights (ops.trident.sam_guidance_weights) from the last
+         encoder block of SAM ViT-B run on the whole image (the guide VFM)
+      -> ln_post, proj                                                   (D, sh, sw)
+
+Not implemented: the optional SAM prompt refinement of the coarse mask (``--sam_refine``:
+prompt boxes/points from each class's connected regions fed to SAM's mask decoder), which needs
+SAM's prompt encoder and mask decoder (timm's ``samvit`` is the image encoder only); and the
+Cityscapes special case of the reference (SAM run on the left and right halves separately).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from ..errors import ConfigError
+from ..ops.slide import pad_to_multiple, window_grid
+from ..ops.trident import sam_guidance_weights, splice_windows, token_boxes, trident_input_size
+from .base import Method, register_method
+from .proxyclip import ProxyCLIP
+
+
+@register_method
+class Trident(Method):
+    name = "trident"
+    needs_vfm = True
+    image_level = True
+    guide = dict(type="sam", arch="b")
+    params = dict(beta=1.2, gamma=3.0, cos_fac=1.2, cap=0.9, refine_neg_cos=True)
+    param_ranges = dict(beta=(0.0, None), gamma=(0.0, None), cos_fac=(None, None), cap=(None, None))
+    protocol = dict(logit_scale=40.0, slide_crop=336, slide_stride=224)
+    reference = "YuHengsss/Trident:trident.py, open_clip/transformer.py"
+
+    def last_block(self, block, x, *, grid, vfm_feats=None):
+        """Per window: ProxyCLIP's proxy attention (the part before splicing)."""
+        return ProxyCLIP(beta=self.beta, gamma=self.gamma).last_block(block, x, grid=grid, vfm_feats=vfm_feats)
+
+    def window_maps(self, segmenter, windows: torch.Tensor) -> torch.Tensor:
+        """``(n, 3, h, w)`` CLIP-normalised windows -> ``(n, C, h', w')`` before ``ln_post``.
+
+        ``h' = r * h / patch`` with ``r`` the VFM grid's ratio to CLIP's (1 for DINO ViT-B/16);
+        a VFM grid that is not a multiple of CLIP's is resized bilinearly to ``r`` times it.
+        """
+        clip = segmenter.clip
+        vfm_feats = segmenter.vfm(segmenter.unnormalize(windows))
+        x, (gh, gw) = clip.trunk(windows)
+        tokens, (vh, vw) = self.last_block(clip.visual.transformer.resblocks[-1], x, grid=(gh, gw),
+                                           vfm_feats=vfm_feats)
+        maps = tokens.transpose(1, 2).reshape(tokens.shape[0], -1, vh, vw)
+        if vw % gw:
+            r = int(round(vh / gh))
+            maps = F.interpolate(maps, size=(gh * r, gw * r), mode="bilinear", align_corners=False)
+        return maps
+
+    def image_features(self, segmenter, image):
+        guide = getattr(segmenter, "guide_vfm", None)
+        if guide is None or not hasattr(guide, "last_attention"):
+            raise ConfigError("method 'trident' needs SAM as its guide: set model.guide_vfm=dict(type='sam', arch='b')")
+        clip = segmenter.clip
+        p = clip.patch_size[0]
+        h, w = image.shape[-2:]
+        crop = segmenter.slide_crop
+        if crop is not None and (crop % p or segmenter.slide_stride % p):
+            raise ConfigError(f"trident needs slide_crop and slide_stride that are multiples of CLIP's patch size {p}, "
+                              f"got {crop}/{segmenter.slide_stride}")
+        th, tw = trident_input_size(h, w, p, crop or 0)
+        img = image if (th, tw) == (h, w) else \
+            F.interpolate(image[None], size=(th, tw), mode="bilinear", align_corners=False)[0]
+        if crop is None:  # the whole (resized) image as one window
+            boxes = [(0, th, 0, tw)]
+        else:
+            boxes = window_grid(th, tw, (crop, crop), (segmenter.slide_stride,) * 2)
+        maps = []
+        for i in range(0, len(boxes), segmenter.window_batch):
+            chunk = boxes[i:i + segmenter.window_batch]
+            wins = torch.stack([img[:, y1:y2, x1:x2] for (y1, y2, x1, x2) in chunk])
+            wins, pad = pad_to_multiple(wins, segmenter.pad_multiple)
+            if any(pad):  # a window smaller than the crop whose side is not a multiple of the VFM's patch
+                raise ConfigError(f"trident: window {tuple(wins.shape[-2:])} is not a multiple of the VFM's patch "
+                                  f"size {segmenter.vfm.patch_size}; use a VFM with patch {p}")
+            maps.append(self.window_maps(segmenter, wins).float())
+        maps = torch.cat(maps)
+        r = maps.shape[-1] * p // (boxes[0][3] - boxes[0][2])
+        spliced = splice_windows(maps, token_boxes(boxes, p, r), (th // p * r, tw // p * r))  # (C, Hs, Ws)
+        # SAM on the whole image (before Trident's resize to patch multiples: SAM resizes it anyway)
+        attn, v, (sh, sw) = guide.last_attention(segmenter.unnormalize(image[None]))
+        weights = sam_guidance_weights(attn, v, cos_fac=self.cos_fac, cap=self.cap,
+                                       refine_neg_cos=bool(self.refine_neg_cos))  # (1, M, M)
+        dst = F.interpolate(spliced[None], size=(sh, sw), mode="bilinear", align_corners=False)
+        out = torch.bmm(weights, dst.flatten(2).transpose(1, 2))  # (1, M, C)
+        dtype = clip.visual.proj.dtype
+        feats = clip._project(out.to(dtype))  # (1, M, D)
+        return feats[0].transpose(0, 1).reshape(-1, sh, sw)
