@@ -7,7 +7,9 @@ Written from reading YuHengsss/Trident (commit a93b346): ``trident.py`` (``get_t
     image (3, H, W) -> resized so both sides are multiples of CLIP's patch and >= the crop
       -> windows (crop 336, stride 224), batched:
            CLIP trunk -> last block = ProxyCLIP's proxy attention with the VFM (DINO ViT-B/16):
-           out_proj(P @ v) on the VFM grid (no residual, no FFN, before ln_post)
+           out_proj(P @ v) on the VFM grid (no residual, no FFN, before ln_post); the PAM's
+           mean(S) over all windows of the image, as the reference (its windows are one batch;
+           pam_mean='window': each window's own, as ProxyCLIP)
       -> spliced into one image-level map (overlaps averaged)            (C, Hs, Ws)
       -> bilinear to SAM's valid token grid                              (C, sh, sw)
       -> W @ map, W = SAM guidance weights (ops.trident.sam_guidance_weights) from the last
@@ -21,14 +23,17 @@ Cityscapes special case of the reference (SAM run on the left and right halves s
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
+from ..ops.clip_block import v_patches
+from ..ops.proxy_attention import proxy_attention, proxy_attention_weights, similarity_mean
 from ..ops.slide import pad_to_multiple, window_grid
 from ..ops.trident import sam_guidance_weights, splice_windows, token_boxes, trident_input_size
 from .base import Method, register_method
-from .proxyclip import ProxyCLIP
 
 
 @register_method
@@ -37,26 +42,43 @@ class Trident(Method):
     needs_vfm = True
     image_level = True
     guide = dict(type="sam", arch="b")
-    params = dict(beta=1.2, gamma=3.0, cos_fac=1.2, cap=0.9, refine_neg_cos=True)
+    params = dict(beta=1.2, gamma=3.0, cos_fac=1.2, cap=0.9, refine_neg_cos=True, pam_mean="image")
     param_ranges = dict(beta=(0.0, None), gamma=(0.0, None), cos_fac=(None, None), cap=(None, None))
     protocol = dict(logit_scale=40.0, slide_crop=336, slide_stride=224)
     reference = "YuHengsss/Trident:trident.py, open_clip/transformer.py"
 
-    def last_block(self, block, x, *, grid, vfm_feats=None):
-        """Per window: ProxyCLIP's proxy attention (the part before splicing)."""
-        return ProxyCLIP(beta=self.beta, gamma=self.gamma).last_block(block, x, grid=grid, vfm_feats=vfm_feats)
+    def __init__(self, **params):
+        super().__init__(**params)
+        if self.pam_mean not in ("image", "window"):
+            raise ConfigError(f"trident pam_mean must be 'image' or 'window', got {self.pam_mean!r}")
 
-    def window_maps(self, segmenter, windows: torch.Tensor) -> torch.Tensor:
+    def last_block(self, block, x, *, grid, vfm_feats=None, mean=None):
+        """Per window: ProxyCLIP's proxy attention (the part before splicing); ``mean``: the
+        PAM's ``mean(S)`` (default: each window's own)."""
+        if vfm_feats is None:
+            raise ConfigError("method 'trident' needs vfm_feats from a VFM: set model.vfm=dict(type='dino', arch='b16')")
+        v = v_patches(block, x)  # (B, N, C)
+        b, _, c = v.shape
+        gh, gw = grid
+        h, w = vfm_feats.shape[-2:]
+        v = v.transpose(1, 2).reshape(b, c, gh, gw)
+        if (gh, gw) != (h, w):
+            v = F.interpolate(v, size=(h, w), mode="bilinear", align_corners=False)
+        v = v.flatten(2).transpose(1, 2)  # (B, hw, C)
+        weights = proxy_attention_weights(vfm_feats, beta=self.beta, gamma=self.gamma, mean=mean)
+        return block.attn.out_proj(proxy_attention(v, weights)), (h, w)
+
+    def window_maps(self, segmenter, windows: torch.Tensor, vfm_feats: torch.Tensor,
+                    mean: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``(n, 3, h, w)`` CLIP-normalised windows -> ``(n, C, h', w')`` before ``ln_post``.
 
         ``h' = r * h / patch`` with ``r`` the VFM grid's ratio to CLIP's (1 for DINO ViT-B/16);
         a VFM grid that is not a multiple of CLIP's is resized bilinearly to ``r`` times it.
         """
         clip = segmenter.clip
-        vfm_feats = segmenter.vfm(segmenter.unnormalize(windows))
         x, (gh, gw) = clip.trunk(windows)
         tokens, (vh, vw) = self.last_block(clip.visual.transformer.resblocks[-1], x, grid=(gh, gw),
-                                           vfm_feats=vfm_feats)
+                                           vfm_feats=vfm_feats, mean=mean)
         maps = tokens.transpose(1, 2).reshape(tokens.shape[0], -1, vh, vw)
         if vw % gw:
             r = int(round(vh / gh))
@@ -81,16 +103,21 @@ class Trident(Method):
             boxes = [(0, th, 0, tw)]
         else:
             boxes = window_grid(th, tw, (crop, crop), (segmenter.slide_stride,) * 2)
-        maps = []
-        for i in range(0, len(boxes), segmenter.window_batch):
-            chunk = boxes[i:i + segmenter.window_batch]
-            wins = torch.stack([img[:, y1:y2, x1:x2] for (y1, y2, x1, x2) in chunk])
-            wins, pad = pad_to_multiple(wins, segmenter.pad_multiple)
+        chunks = [boxes[i:i + segmenter.window_batch] for i in range(0, len(boxes), segmenter.window_batch)]
+
+        def windows(chunk):
+            wins, pad = pad_to_multiple(torch.stack([img[:, y1:y2, x1:x2] for (y1, y2, x1, x2) in chunk]),
+                                        segmenter.pad_multiple)
             if any(pad):  # a window smaller than the crop whose side is not a multiple of the VFM's patch
                 raise ConfigError(f"trident: window {tuple(wins.shape[-2:])} is not a multiple of the VFM's patch "
                                   f"size {segmenter.vfm.patch_size}; use a VFM with patch {p}")
-            maps.append(self.window_maps(segmenter, wins).float())
-        maps = torch.cat(maps)
+            return wins
+
+        # VFM features of every window first: the reference runs all windows of an image as one
+        # batch and its PAM mean(S) is over that batch (pam_mean='image'); small: (n, C', h, w)
+        feats = [segmenter.vfm(segmenter.unnormalize(windows(c))) for c in chunks]
+        mean = torch.cat([similarity_mean(f) for f in feats]).mean() if self.pam_mean == "image" else None
+        maps = torch.cat([self.window_maps(segmenter, windows(c), f, mean).float() for c, f in zip(chunks, feats)])
         r = maps.shape[-1] * p // (boxes[0][3] - boxes[0][2])
         spliced = splice_windows(maps, token_boxes(boxes, p, r), (th // p * r, tw // p * r))  # (C, Hs, Ws)
         # SAM on the whole image (before Trident's resize to patch multiples: SAM resizes it anyway)

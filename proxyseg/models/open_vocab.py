@@ -93,6 +93,9 @@ class OpenVocabSegmenter(nn.Module):
         self.clip_model = clip_model  # registered once; the dense view below shares its modules
         self.__dict__["_dense_clip"] = DenseCLIP(clip_model)
         self.vfm = vfm if method.needs_vfm else None
+        if method.image_level and feature_adjust:
+            raise ConfigError(f"feature_adjust works on windows; method {method.name!r} is image-level: "
+                              "set model.feature_adjust=False")
         if method.guide is not None and guide_vfm is None:
             raise ConfigError(f"method {method.name!r} needs a guide VFM: set model.guide_vfm={method.guide!r}")
         self.guide_vfm = guide_vfm if method.guide is not None else None

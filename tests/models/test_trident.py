@@ -97,7 +97,7 @@ def test_sam_valid_grid_of_a_wide_image(vfms):
     assert torch.isfinite(attn).all() and (attn.sum(-1) <= 1 + 1e-5).all()  # rows cut to the valid keys
 
 
-def reference_trident(seg, image, out_size):
+def reference_trident(seg, image, out_size, per_image_mean=True):
     """Trident's computation, window by window, written from the reference (see module doc)."""
     clip, vis = seg.clip, seg.clip.visual
     last = vis.transformer.resblocks[-1]
@@ -109,24 +109,30 @@ def reference_trident(seg, image, out_size):
     dst = torch.zeros(1, vis.transformer.width, th // p, tw // p)
     cnt = torch.zeros(1, 1, th // p, tw // p)
     heads = last.attn.num_heads
+    boxes = []
     for hi in range(hg):
         for wi in range(wg):
             y2, x2 = min(hi * stride + crop, th), min(wi * stride + crop, tw)
-            y1, x1 = max(y2 - crop, 0), max(x2 - crop, 0)
-            win = img[:, :, y1:y2, x1:x2]
-            feats = seg.vfm(seg.unnormalize(win))  # (1, C', gh, gw)
-            x, (gh, gw) = clip.trunk(win)
-            _, _, vv = F.linear(last.ln_1(x[:, 1:]), last.attn.in_proj_weight, last.attn.in_proj_bias).chunk(3, -1)
-            f = F.normalize(feats.flatten(2), dim=1)
-            s = torch.einsum("bcm,bcn->bmn", f, f)
-            s = (s - s.mean() * seg.method.beta) * seg.method.gamma
-            s[s < 0] = float("-inf")
-            a = s.softmax(-1)
-            vh = vv.reshape(1, gh * gw, heads, -1).permute(0, 2, 1, 3)  # (1, heads, N, d)
-            o = (a.unsqueeze(1) @ vh).permute(0, 2, 1, 3).reshape(1, gh * gw, -1)
-            o = last.attn.out_proj(o)
-            dst[:, :, y1 // p:y2 // p, x1 // p:x2 // p] += o.transpose(1, 2).reshape(1, -1, gh, gw)
-            cnt[:, :, y1 // p:y2 // p, x1 // p:x2 // p] += 1
+            boxes.append((max(y2 - crop, 0), y2, max(x2 - crop, 0), x2))
+    # all windows are one batch in the reference: its PAM mean(S) is over every window's S
+    allf = F.normalize(torch.cat([seg.vfm(seg.unnormalize(img[:, :, y1:y2, x1:x2]))
+                                  for (y1, y2, x1, x2) in boxes]).flatten(2), dim=1)
+    smean = torch.einsum("bcm,bcn->bmn", allf, allf).mean() if per_image_mean else None
+    for (y1, y2, x1, x2) in boxes:
+        win = img[:, :, y1:y2, x1:x2]
+        feats = seg.vfm(seg.unnormalize(win))  # (1, C', gh, gw)
+        x, (gh, gw) = clip.trunk(win)
+        _, _, vv = F.linear(last.ln_1(x[:, 1:]), last.attn.in_proj_weight, last.attn.in_proj_bias).chunk(3, -1)
+        f = F.normalize(feats.flatten(2), dim=1)
+        s = torch.einsum("bcm,bcn->bmn", f, f)
+        s = (s - (s.mean() if smean is None else smean) * seg.method.beta) * seg.method.gamma
+        s[s < 0] = float("-inf")
+        a = s.softmax(-1)
+        vh = vv.reshape(1, gh * gw, heads, -1).permute(0, 2, 1, 3)  # (1, heads, N, d)
+        o = (a.unsqueeze(1) @ vh).permute(0, 2, 1, 3).reshape(1, gh * gw, -1)
+        o = last.attn.out_proj(o)
+        dst[:, :, y1 // p:y2 // p, x1 // p:x2 // p] += o.transpose(1, 2).reshape(1, -1, gh, gw)
+        cnt[:, :, y1 // p:y2 // p, x1 // p:x2 // p] += 1
     dst = dst / cnt
     attn, v, (sh, sw) = seg.guide_vfm.last_attention(seg.unnormalize(image[None]))
     wts = ref_guidance(attn, v, seg.method.cos_fac)
@@ -138,13 +144,23 @@ def reference_trident(seg, image, out_size):
     return F.interpolate(logits, size=out_size, mode="bilinear", align_corners=False)[0]
 
 
-@pytest.mark.parametrize("size", [(70, 100), (64, 64), (40, 130)])
-def test_trident_matches_transcription(trident, size):
+@pytest.mark.parametrize("size,pam_mean", [((70, 100), "image"), ((64, 64), "image"), ((40, 130), "image"),
+                                           ((70, 100), "window")])
+def test_trident_matches_transcription(trident, size, pam_mean):
+    from proxyseg.methods import build_method
+
     torch.manual_seed(2)
     image = torch.randn(3, *size)
-    with torch.no_grad():
-        ref = reference_trident(trident, image, size)
-        ours = trident.predict_logits(image)
+    default = trident.method
+    trident.method = build_method(dict(type="trident", pam_mean=pam_mean))
+    try:
+        with torch.no_grad():
+            ref = reference_trident(trident, image, size, per_image_mean=pam_mean == "image")
+            ours = trident.predict_logits(image)
+            other = reference_trident(trident, image, size, per_image_mean=pam_mean != "image")
+    finally:
+        trident.method = default
+    assert (ours - other).abs().max() > 1e-4  # the two means differ on a multi-window image
     assert ours.shape == (len(trident.class_names.queries), *size)
     torch.testing.assert_close(ours, ref, rtol=1e-4, atol=1e-5)
     assert (ours.argmax(0) == ref.argmax(0)).float().mean() == 1.0
@@ -169,6 +185,12 @@ def test_trident_config_reaches_model_and_needs_sam(tiny_clip, vfms):
                           pretrained=False, text_cache_dir=None, templates="a_photo", slide_crop=48, slide_stride=32)
     assert seg.method.cos_fac == 0.5 and seg.method.refine_neg_cos is False
     assert seg.guide_vfm.vfm_type == "sam" and seg.guide_vfm.embed_dim == 16
+    with pytest.raises(ConfigError, match="pam_mean"):
+        build_segmenter(clip=dict(model_cfg=tiny_clip_cfg()), vfm=TINY_DINO16, guide_vfm=TINY_SAM, classes=["a"],
+                        method=dict(type="trident", pam_mean="batch"), pretrained=False, text_cache_dir=None)
+    with pytest.raises(ConfigError, match="feature_adjust"):
+        OpenVocabSegmenter(tiny_clip[0], tiny_clip[1], vfms[0], classes=["a"], method="trident", guide_vfm=vfms[1],
+                           feature_adjust=True, templates="a_photo")
     with pytest.raises(ConfigError, match="guide_vfm"):
         OpenVocabSegmenter(tiny_clip[0], tiny_clip[1], vfms[0], classes=["a"], method="trident", templates="a_photo")
     dino = vfms[0]
