@@ -225,3 +225,19 @@ def test_area_thd_reaches_postprocess(make_segmenter):
     assert (mask0[:, :2] == 1).all()
     with pytest.raises(ConfigError, match="area_thd"):
         make_segmenter(area_thd=1.5)
+
+
+def test_dense_clip_public_api_with_trident(tiny_clip, vfms):
+    """``DenseCLIP(model)(images, mode='trident')``: the per-window part (proxy attention), (B, D, h, w)."""
+    from proxyseg.models import DenseCLIP
+
+    dense = DenseCLIP(tiny_clip[0]).eval()
+    x = torch.randn(2, 3, 64, 96)
+    with torch.no_grad():
+        feats = vfms[0](x.sigmoid())
+        out = dense(x, mode="trident", vfm_feats=feats)
+        prox = dense(x, mode="proxyclip", vfm_feats=feats)
+    assert out.shape == (2, 32, 4, 6)
+    torch.testing.assert_close(out, prox)  # per window, Trident's last block is ProxyCLIP's
+    with pytest.raises(ConfigError, match="needs vfm_feats"):
+        dense(x, mode="trident")
