@@ -103,7 +103,7 @@ PAPER: Dict[str, Dict[str, Any]] = {
         coco_object=dict(short_side=448, prob_thd=0.25), voc20=dict(short_side=336, slide_stride=112,
                                                                     method=dict(cos_fac=0.0)),
         context59=dict(short_side=576), coco_stuff164k=dict(short_side=448),
-        cityscapes=dict(short_side=688, method=dict(cos_fac=3.0, refine_neg_cos=False)),
+        cityscapes=dict(short_side=688, method=dict(cos_fac=3.0, refine_neg_cos=False, sam_split=2)),
         ade20k=dict(short_side=576, method=dict(refine_neg_cos=False)),
         source="YuHengsss/Trident:configs/base_config.py, cfg_*.py (no SAM refinement)",
     ),

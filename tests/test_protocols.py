@@ -63,7 +63,7 @@ def test_paper_protocol_facts():
     n = protocol("naclip", "voc20", "paper")
     assert n["model"]["slide_crop"] is None and n["model"]["postprocess"] == dict(type="pamr")
     t = protocol("trident", "cityscapes", "paper")
-    assert t["model"]["method"] == dict(type="trident", cos_fac=3.0, refine_neg_cos=False)
+    assert t["model"]["method"] == dict(type="trident", cos_fac=3.0, refine_neg_cos=False, sam_split=2)
     assert t["model"]["guide_vfm"]["type"] == "sam" and t["model"]["vfm"]["arch"] == "b16"
 
 
@@ -119,7 +119,7 @@ def test_config_values_reach_the_built_model():
         for k, v in checks.items():
             assert getattr(seg, k) == v, (rel, k)
         if "trident" in rel:
-            assert seg.method.cos_fac == 3.0 and seg.method.refine_neg_cos is False
+            assert seg.method.cos_fac == 3.0 and seg.method.refine_neg_cos is False and seg.method.sam_split == 2
             assert seg.guide_vfm is not None and seg.guide_vfm.vfm_type == "sam"
 
 

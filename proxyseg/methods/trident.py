@@ -18,8 +18,9 @@ Written from reading YuHengsss/Trident (commit a93b346): ``trident.py`` (``get_t
 
 Not implemented: the optional SAM prompt refinement of the coarse mask (``--sam_refine``:
 prompt boxes/points from each class's connected regions fed to SAM's mask decoder), which needs
-SAM's prompt encoder and mask decoder (timm's ``samvit`` is the image encoder only); and the
-Cityscapes special case of the reference (SAM run on the left and right halves separately).
+SAM's prompt encoder and mask decoder (timm's ``samvit`` is the image encoder only).
+``sam_split=2`` runs SAM on the left and right image halves separately, each aggregating its half of
+the spliced map (the reference's Cityscapes case).
 """
 from __future__ import annotations
 
@@ -42,13 +43,17 @@ class Trident(Method):
     needs_vfm = True
     image_level = True
     guide = dict(type="sam", arch="b")
-    params = dict(beta=1.2, gamma=3.0, cos_fac=1.2, cap=0.9, refine_neg_cos=True, pam_mean="image")
+    params = dict(beta=1.2, gamma=3.0, cos_fac=1.2, cap=0.9, refine_neg_cos=True, pam_mean="image",
+                  sam_split=1)
     param_ranges = dict(beta=(0.0, None), gamma=(0.0, None), cos_fac=(None, None), cap=(None, None))
     protocol = dict(logit_scale=40.0, slide_crop=336, slide_stride=224)
     reference = "YuHengsss/Trident:trident.py, open_clip/transformer.py"
 
     def __init__(self, **params):
         super().__init__(**params)
+        if self.sam_split not in (1, 2):
+            raise ConfigError(f"trident sam_split must be 1 (whole image) or 2 (left and right halves), "
+                              f"got {self.sam_split!r}")
         if self.pam_mean not in ("image", "window"):
             raise ConfigError(f"trident pam_mean must be 'image' or 'window', got {self.pam_mean!r}")
 
@@ -120,12 +125,24 @@ class Trident(Method):
         maps = torch.cat([self.window_maps(segmenter, windows(c), f, mean).float() for c, f in zip(chunks, feats)])
         r = maps.shape[-1] * p // (boxes[0][3] - boxes[0][2])
         spliced = splice_windows(maps, token_boxes(boxes, p, r), (th // p * r, tw // p * r))  # (C, Hs, Ws)
-        # SAM on the whole image (before Trident's resize to patch multiples: SAM resizes it anyway)
-        attn, v, (sh, sw) = guide.last_attention(segmenter.unnormalize(image[None]))
-        weights = sam_guidance_weights(attn, v, cos_fac=self.cos_fac, cap=self.cap,
-                                       refine_neg_cos=bool(self.refine_neg_cos))  # (1, M, M)
-        dst = F.interpolate(spliced[None], size=(sh, sw), mode="bilinear", align_corners=False)
-        out = torch.bmm(weights, dst.flatten(2).transpose(1, 2))  # (1, M, C)
-        dtype = clip.visual.proj.dtype
-        feats = clip._project(out.to(dtype))  # (1, M, D)
-        return feats[0].transpose(0, 1).reshape(-1, sh, sw)
+        # SAM on the whole image (before Trident's resize to patch multiples: SAM resizes it anyway),
+        # or on its left and right halves (sam_split=2: the reference's Cityscapes case)
+        pixels = segmenter.unnormalize(image[None])
+        ws, wp = spliced.shape[-1], pixels.shape[-1]
+        parts = [(pixels, spliced)] if self.sam_split == 1 else \
+            [(pixels[..., :wp // 2], spliced[..., :ws // 2]), (pixels[..., wp // 2:], spliced[..., ws // 2:])]
+        outs = []
+        for px, part in parts:
+            attn, v, (sh, sw) = guide.last_attention(px)
+            weights = sam_guidance_weights(attn, v, cos_fac=self.cos_fac, cap=self.cap,
+                                           refine_neg_cos=bool(self.refine_neg_cos))  # (1, M, M)
+            dst = F.interpolate(part[None], size=(sh, sw), mode="bilinear", align_corners=False)
+            out = torch.bmm(weights, dst.flatten(2).transpose(1, 2))  # (1, M, C)
+            outs.append(out[0].t().reshape(-1, sh, sw))
+        if len({o.shape[1] for o in outs}) > 1:
+            raise ConfigError(f"trident sam_split=2: the two halves' SAM grids differ in height "
+                              f"({', '.join(str(o.shape[1]) for o in outs)}); use sam_split=1 for this image size")
+        out = torch.cat(outs, dim=-1)  # (C, sh, sw)
+        c, sh, sw = out.shape
+        feats = clip._project(out.reshape(c, -1).t().to(clip.visual.proj.dtype))  # (M, D)
+        return feats.t().reshape(-1, sh, sw)

@@ -134,25 +134,34 @@ def reference_trident(seg, image, out_size, per_image_mean=True):
         dst[:, :, y1 // p:y2 // p, x1 // p:x2 // p] += o.transpose(1, 2).reshape(1, -1, gh, gw)
         cnt[:, :, y1 // p:y2 // p, x1 // p:x2 // p] += 1
     dst = dst / cnt
-    attn, v, (sh, sw) = seg.guide_vfm.last_attention(seg.unnormalize(image[None]))
-    wts = ref_guidance(attn, v, seg.method.cos_fac)
-    dst = F.interpolate(dst, size=(sh, sw), mode="bilinear", align_corners=False)
-    dst = dst.reshape(1, heads, -1, sh * sw).permute(0, 1, 3, 2)  # per head, as guidance_attn
-    out = (wts.unsqueeze(1) @ dst).permute(0, 2, 1, 3).reshape(1, sh * sw, -1)
+    px = seg.unnormalize(image[None])
+    halves = [(px, dst)] if seg.method.sam_split == 1 else [  # the reference's Cityscapes case
+        (px[..., :w // 2], dst[..., :dst.shape[-1] // 2]), (px[..., w // 2:], dst[..., dst.shape[-1] // 2:])]
+    outs = []
+    for hpx, hdst in halves:
+        attn, v, (sh, swi) = seg.guide_vfm.last_attention(hpx)
+        wts = ref_guidance(attn, v, seg.method.cos_fac)
+        hdst = F.interpolate(hdst, size=(sh, swi), mode="bilinear", align_corners=False)
+        hdst = hdst.reshape(1, heads, -1, sh * swi).permute(0, 1, 3, 2)  # per head, as guidance_attn
+        outs.append((wts.unsqueeze(1) @ hdst).view(1, heads, sh, swi, -1))
+    out = torch.cat(outs, dim=-2)  # halves side by side (width)
+    sw = out.shape[-2]
+    out = out.flatten(2, 3).permute(0, 2, 1, 3).reshape(1, sh * sw, -1)
     feats = F.normalize(vis.ln_post(out) @ vis.proj, dim=-1)
     logits = (feats @ seg.query_features.t()).transpose(1, 2).reshape(1, -1, sh, sw)
     return F.interpolate(logits, size=out_size, mode="bilinear", align_corners=False)[0]
 
 
-@pytest.mark.parametrize("size,pam_mean", [((70, 100), "image"), ((64, 64), "image"), ((40, 130), "image"),
-                                           ((70, 100), "window")])
-def test_trident_matches_transcription(trident, size, pam_mean):
+@pytest.mark.parametrize("size,pam_mean,split", [((70, 100), "image", 1), ((64, 64), "image", 1),
+                                                 ((40, 130), "image", 1), ((70, 100), "window", 1),
+                                                 ((48, 128), "image", 2)])
+def test_trident_matches_transcription(trident, size, pam_mean, split):
     from proxyseg.methods import build_method
 
     torch.manual_seed(2)
     image = torch.randn(3, *size)
     default = trident.method
-    trident.method = build_method(dict(type="trident", pam_mean=pam_mean))
+    trident.method = build_method(dict(type="trident", pam_mean=pam_mean, sam_split=split))
     try:
         with torch.no_grad():
             ref = reference_trident(trident, image, size, per_image_mean=pam_mean == "image")
@@ -188,6 +197,9 @@ def test_trident_config_reaches_model_and_needs_sam(tiny_clip, vfms):
     with pytest.raises(ConfigError, match="pam_mean"):
         build_segmenter(clip=dict(model_cfg=tiny_clip_cfg()), vfm=TINY_DINO16, guide_vfm=TINY_SAM, classes=["a"],
                         method=dict(type="trident", pam_mean="batch"), pretrained=False, text_cache_dir=None)
+    with pytest.raises(ConfigError, match="sam_split"):
+        build_segmenter(clip=dict(model_cfg=tiny_clip_cfg()), vfm=TINY_DINO16, guide_vfm=TINY_SAM, classes=["a"],
+                        method=dict(type="trident", sam_split=3), pretrained=False, text_cache_dir=None)
     with pytest.raises(ConfigError, match="feature_adjust"):
         OpenVocabSegmenter(tiny_clip[0], tiny_clip[1], vfms[0], classes=["a"], method="trident", guide_vfm=vfms[1],
                            feature_adjust=True, templates="a_photo")

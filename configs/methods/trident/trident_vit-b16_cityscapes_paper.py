@@ -8,7 +8,7 @@ _base_ = [
 protocol = 'paper'
 model = dict(
     name_path={{_base_.class_names}},
-    method=dict(_delete_=True, type='trident', cos_fac=3.0, refine_neg_cos=False),
+    method=dict(_delete_=True, type='trident', cos_fac=3.0, refine_neg_cos=False, sam_split=2),
     vfm=dict(type='dino', arch='b16'),
     guide_vfm=dict(type='sam', arch='b'),
     slide_crop=336,
