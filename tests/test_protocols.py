@@ -132,3 +132,10 @@ def test_clearclip_class_files_have_a_single_background_word():
 
 def test_every_registered_method_has_a_protocol():
     assert set(method_names()) <= set(METHODS)
+
+
+def test_protocol_is_a_row_of_results_md():
+    from proxyseg.results import results_markdown
+
+    md = results_markdown(dict(config="x", method="sclip", protocol="paper", per_class={}))
+    assert "| protocol | paper |" in md
