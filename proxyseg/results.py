@@ -108,7 +108,8 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
 
 def results_markdown(res: Dict[str, Any]) -> str:
     """Human-readable ``results.md`` from the ``results.json`` dict."""
-    summary = [("config", res.get("config")), ("method", res.get("method")), ("CLIP", res.get("clip")),
+    summary = [("config", res.get("config")), ("method", res.get("method")), ("protocol", res.get("protocol")),
+               ("CLIP", res.get("clip")),
                ("VFM", res.get("vfm")), ("dataset", res.get("dataset")), ("mIoU", res.get("mIoU")),
                ("aAcc", res.get("aAcc")), ("mAcc", res.get("mAcc")), ("images", res.get("images")),
                ("seconds", res.get("seconds")), ("device", res.get("device")), ("seed", res.get("seed")),

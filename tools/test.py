@@ -190,7 +190,7 @@ def write_results(runner, cfg, args, metrics, seconds, device) -> dict:
                                                f"{head.get('type')}", checkpoint=cfg.get("load_from"))
     ds = cfg.test_dataloader.dataset
     res = dict(
-        config=Path(args.config).stem, config_path=str(args.config), **desc,
+        config=Path(args.config).stem, config_path=str(args.config), **desc, protocol=cfg.get("protocol"),
         dataset=ds.get("type"), data_root=ds.get("data_root"),
         **{k: _round(metrics.get(k)) for k in ("mIoU", "aAcc", "mAcc")},
         images=getattr(evaluator, "num_images", None), seconds=round(seconds, 2),

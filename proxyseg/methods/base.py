@@ -39,6 +39,10 @@ class Method:
         protocol: the method's own evaluation defaults (``logit_scale``, ``slide_crop``, ...),
             used by the paper-protocol configs.
         reference: the reference code this method reproduces (repository and file).
+        image_level: the method needs the whole image at once (Trident): the segmenter calls
+            :meth:`image_features` instead of its per-window path.
+        guide: default config of a second, image-level VFM the method reads (Trident: SAM),
+            overridden by the model config's ``guide_vfm``; ``None``: no second VFM.
     """
 
     name: ClassVar[str] = ""
@@ -47,6 +51,8 @@ class Method:
     param_ranges: ClassVar[Dict[str, Tuple[Optional[float], Optional[float]]]] = {}
     protocol: ClassVar[Dict[str, Any]] = {}
     reference: ClassVar[str] = ""
+    image_level: ClassVar[bool] = False
+    guide: ClassVar[Optional[Dict[str, Any]]] = None
 
     def __init__(self, **params: Any):
         unknown = sorted(set(params) - set(self.params))
@@ -82,6 +88,19 @@ class Method:
             patch tokens ``(B, N', C)`` before ``ln_post`` and their grid ``(h', w')``.
         """
         raise NotImplementedError
+
+    def image_features(self, segmenter: nn.Module, image: torch.Tensor) -> torch.Tensor:
+        """Image-level methods only (``image_level = True``): the whole image's features.
+
+        Args:
+            segmenter: the :class:`~proxyseg.models.OpenVocabSegmenter` (its ``clip``, ``vfm``,
+                ``guide_vfm``, ``slide_crop``/``slide_stride``, ``window_batch``, ``unnormalize``).
+            image: ``(3, H, W)`` CLIP-normalised.
+
+        Returns:
+            ``(D, h, w)`` projected features (after ``ln_post`` and ``proj``), not normalised.
+        """
+        raise NotImplementedError(f"method {self.name!r} is not image-level")
 
     # ---- description -----------------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:

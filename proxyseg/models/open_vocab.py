@@ -65,6 +65,8 @@ class OpenVocabSegmenter(nn.Module):
             a GPU, a little less agreement with fp32); PAM weights, the text head and the merge
             stay fp32.
         amp_clip: also autocast the CLIP encoder when ``amp`` is set.
+        guide_vfm: a second, image-level VFM for methods with a ``guide`` (Trident: SAM).
+        area_thd: SCLIP's small-class removal (see :func:`drop_small_classes`); ``None``/0: off.
     """
 
     def __init__(self, clip_model: nn.Module, tokenizer, vfm: Optional[VFM] = None, *, classes: ClassSpec,
@@ -73,7 +75,8 @@ class OpenVocabSegmenter(nn.Module):
                  prob_thd: float = 0.0, feature_adjust: bool = False, slide_crop: Optional[int] = 336,
                  slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
                  text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0,
-                 amp: Optional[str] = None, amp_clip: bool = False):
+                 amp: Optional[str] = None, amp_clip: bool = False, guide_vfm: Optional[VFM] = None,
+                 area_thd: Optional[float] = None):
         super().__init__()
         method = build_method(method, beta=beta, gamma=gamma)
         if method.needs_vfm and vfm is None:
@@ -92,6 +95,13 @@ class OpenVocabSegmenter(nn.Module):
         self.clip_model = clip_model  # registered once; the dense view below shares its modules
         self.__dict__["_dense_clip"] = DenseCLIP(clip_model)
         self.vfm = vfm if method.needs_vfm else None
+        if method.image_level and feature_adjust:
+            raise ConfigError(f"feature_adjust works on windows; method {method.name!r} is image-level: "
+                              "set model.feature_adjust=False")
+        if method.guide is not None and guide_vfm is None:
+            raise ConfigError(f"method {method.name!r} needs a guide VFM: set model.guide_vfm={method.guide!r}")
+        self.guide_vfm = guide_vfm if method.guide is not None else None
+        self.area_thd = float(check_range("area_thd", area_thd or 0.0, 0.0, 1.0))
         self.method: Method = method
         self.logit_scale, self.prob_thd = float(logit_scale), float(prob_thd)
         self.feature_adjust = bool(feature_adjust)
@@ -211,6 +221,8 @@ class OpenVocabSegmenter(nn.Module):
     def predict_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None,
                        progress=None) -> torch.Tensor:
         """``(3, H, W)`` CLIP-normalised image -> ``(Q, H', W')`` logits (``out_size`` or H, W)."""
+        if self.method.image_level:
+            return self.image_level_logits(image, out_size)
         crop, stride = self.slide_params(image)
         with self.autocast(image.device.type):
             fwd = split_on_oom(functools.partial(self.forward_windows, resize=False))
@@ -231,11 +243,24 @@ class OpenVocabSegmenter(nn.Module):
             logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]
         return logits
 
+    def image_level_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None) -> torch.Tensor:
+        """Image-level methods (Trident): ``method.image_features`` -> cosine logits -> bilinear
+        straight to ``out_size`` (or the image's size). ``(3, H, W)`` -> ``(Q, H', W')`` float32."""
+        with self.autocast(image.device.type):
+            feats = self.method.image_features(self, image)  # (D, h, w)
+        d, h, w = feats.shape
+        with torch.autocast(image.device.type, enabled=False):
+            feats = F.normalize(feats.float().reshape(d, h * w).t(), dim=-1)  # (hw, D)
+            logits = (feats @ self.query_features.t()).t().reshape(1, -1, h, w)
+            size = tuple(out_size) if out_size is not None else tuple(image.shape[-2:])
+            return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)[0]
+
     def postprocess(self, logits: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(Q, H, W)`` logits -> class probabilities ``(K, H, W)`` and mask ``(H, W)`` (int64).
 
         ``softmax(logit_scale * logits)`` over queries, max over each class's synonyms, argmax;
-        pixels whose best probability is below ``prob_thd`` get ``background_idx``.
+        pixels whose best probability is below ``prob_thd`` get ``background_idx``. With
+        ``area_thd`` set, :func:`drop_small_classes` runs before the argmax (SCLIP).
         """
         probs = (logits.float() * self.logit_scale).softmax(dim=0)
         k = self.num_classes
@@ -244,6 +269,8 @@ class OpenVocabSegmenter(nn.Module):
             cls_probs = probs.new_zeros((k, *probs.shape[1:]))
             cls_probs.scatter_reduce_(0, idx.view(-1, 1, 1).expand_as(probs), probs, "amax", include_self=True)
             probs = cls_probs
+        if self.area_thd > 0:
+            probs = drop_small_classes(probs, self.area_thd, self.background_idx)
         best, mask = probs.max(dim=0)
         if self.prob_thd > 0:
             mask[best < self.prob_thd] = self.background_idx
@@ -290,6 +317,25 @@ def _shared(kind: str, cfg, build):
     return obj
 
 
+def drop_small_classes(probs: torch.Tensor, area_thd: float, background_idx: int = 0) -> torch.Tensor:
+    """SCLIP's ``area_thd`` (wangf3014/SCLIP:clip_segmentor.py ``postprocess_result``).
+
+    With ``pred = argmax_k probs``, a foreground class ``k`` is kept when the pixels predicted as
+    ``k`` are *more* than ``area_thd`` x the pixels predicted as any foreground class (not the
+    image's pixels: SCLIP's comment says "area < area_thd", its code divides by the foreground
+    total); the probabilities of the other foreground classes are set to 0, so their pixels go to
+    the next best class (usually background). Applied before the argmax and ``prob_thd``.
+
+    ``probs (K, H, W)`` -> a new ``(K, H, W)`` (the background row unchanged).
+    """
+    k = probs.shape[0]
+    area = torch.bincount(probs.argmax(dim=0).flatten(), minlength=k).to(probs.dtype)  # (K,)
+    fg = torch.ones(k, dtype=torch.bool, device=probs.device)
+    fg[background_idx] = False
+    keep = (area > area_thd * area[fg].sum()) | ~fg
+    return probs * keep.to(probs.dtype).view(-1, 1, 1)
+
+
 def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: MethodSpec = "proxyclip", classes: ClassSpec,
                     pretrained: bool = True, device: Union[str, torch.device] = "cpu",
                     text_cache_dir: Optional[os.PathLike] = "default", **kwargs) -> OpenVocabSegmenter:
@@ -312,6 +358,9 @@ def build_segmenter(*, clip: dict, vfm: Optional[dict] = None, method: MethodSpe
     vfm_model = None
     if method.needs_vfm and vfm is not None:
         vfm_model = _shared("vfm", (vfm, pretrained), lambda: build_vfm(vfm, pretrained=pretrained))
+    guide = kwargs.pop("guide_vfm", None) or method.guide
+    kwargs["guide_vfm"] = _shared("vfm", (guide, pretrained), lambda: build_vfm(guide, pretrained=pretrained)) \
+        if method.guide is not None else None
     if text_cache_dir == "default":
         text_cache_dir = cache_dir() / "text"
     model = OpenVocabSegmenter(clip_model, tokenizer, vfm_model, classes=classes, method=method,

@@ -12,16 +12,21 @@ Differences from upstream (both documented in README):
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import torch
 import torch.nn.functional as F
 
 
-def proxy_attention_weights(vfm_feats: torch.Tensor, beta: float = 1.2, gamma: float = 3.0) -> torch.Tensor:
+def proxy_attention_weights(vfm_feats: torch.Tensor, beta: float = 1.2, gamma: float = 3.0,
+                            mean: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Attention weights from VFM features.
 
     Args:
         vfm_feats: ``(B, C, h, w)`` or ``(B, C, N)`` VFM features.
         beta, gamma: PAM shift and temperature.
+        mean: ``mean(S)`` to use instead of each image's own (a scalar or ``(B, 1, 1)``), e.g. the
+            mean over all windows of an image (Trident); see :func:`similarity_mean`.
 
     Returns:
         ``(B, N, N)`` row-stochastic weights in float32, ``N = h * w``.
@@ -30,13 +35,24 @@ def proxy_attention_weights(vfm_feats: torch.Tensor, beta: float = 1.2, gamma: f
         f = vfm_feats.flatten(2).float()  # (B, C, N)
         f = F.normalize(f, dim=1)
         attn = torch.bmm(f.transpose(1, 2), f)  # (B, N, N) similarities
-        mean = attn.mean(dim=(1, 2), keepdim=True)  # per image
+        if mean is None:
+            mean = attn.mean(dim=(1, 2), keepdim=True)  # per image
+        else:
+            mean = torch.as_tensor(mean, dtype=attn.dtype, device=attn.device)
         attn.sub_(beta * mean).mul_(gamma)  # gamma * (S - beta * mean), in place: no (B, N, N) temporaries
         # keep entries >= 0; a row with none keeps its maximum (finite output, see module doc):
         # keeping entries >= min(0, row max) is the same rule in one comparison
         thr = attn.amax(dim=-1, keepdim=True).clamp_(max=0)
         attn.masked_fill_(attn < thr, float("-inf"))
         return attn.softmax(dim=-1)
+
+
+def similarity_mean(vfm_feats: torch.Tensor) -> torch.Tensor:
+    """``mean(S)`` per image without the ``(N, N)`` matrix: ``|mean_n f_n|^2`` with ``f`` the
+    channel-normalised features. ``(B, C, h, w)`` -> ``(B,)`` float32."""
+    with torch.autocast(vfm_feats.device.type, enabled=False):
+        f = F.normalize(vfm_feats.flatten(2).float(), dim=1)
+        return f.mean(dim=-1).pow(2).sum(dim=-1)
 
 
 def proxy_attention(v: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
