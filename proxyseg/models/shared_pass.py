@@ -25,7 +25,7 @@ def trunk_key(model: OpenVocabSegmenter) -> Tuple[Hashable, ...]:
     """What must agree for models to share a pass: the CLIP object, the windows (crop, stride,
     pad multiple, windows per forward) and the autocast settings."""
     return (id(model.clip_model), model.slide_crop, model.slide_stride, model.pad_multiple, model.window_batch,
-            model.amp, model.amp_clip, bool(getattr(model.method, "image_level", False)))
+            model.amp, model.amp_clip, bool(model.method.image_level))
 
 
 _KEY_FIELDS = ("CLIP model", "slide_crop", "slide_stride", "window pad multiple", "window_batch", "amp", "amp_clip",

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Sequence
 
 # model keys that only change what comes after CLIP's trunk
 SHAREABLE_MODEL_KEYS = ("method", "beta", "gamma", "prob_thd", "logit_scale", "feature_adjust", "postprocess",
-                        "templates", "vfm", "name_path", "background_idx", "area_thd", "text_cache_dir")
+                        "templates", "vfm", "guide_vfm", "name_path", "background_idx", "area_thd", "text_cache_dir")
 # top-level keys that do not change the numbers
 LABEL_KEYS = ("expected", "protocol", "experiment_name", "work_dir", "visualizer", "default_hooks", "log_level")
 
@@ -34,7 +34,7 @@ def share_key(cfg) -> str:
         return "unshareable:" + json.dumps(d, sort_keys=True, default=str)
     from ..methods import build_method
 
-    if getattr(build_method(model.get("method", "proxyclip")), "image_level", False):
+    if build_method(model.get("method", "proxyclip")).image_level:
         return "unshareable:" + json.dumps(d, sort_keys=True, default=str)
     d["model"] = {k: v for k, v in model.items() if k not in SHAREABLE_MODEL_KEYS}
     return json.dumps(d, sort_keys=True, default=str)
