@@ -60,6 +60,8 @@ def smoke_config(config: PathLike, synthetic_root: PathLike, cfg_options: Sequen
         kept = {k: model[k] for k in _KEEP if k in model}
         vfm = model.get("vfm")
         tiny["vfm"] = _tiny_vfm(vfm["type"]) if vfm else None
+        if vfm and tiny["vfm"]["type"] == vfm["type"] and vfm.get("arch"):
+            tiny["vfm"]["arch"] = vfm["arch"]  # e.g. DINO B/16 vs B/8: the patch size is kept
     else:  # e.g. a trained MaskCLIP+ student: the tiny MaskCLIP stands in
         kept = dict(method="maskclip", name_path=model.get("name_path") or cfg.get("class_names"))
         tiny["vfm"] = None
