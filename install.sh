@@ -31,7 +31,7 @@ if ! python -c "import mmcv, mmcv._ext" 2>/dev/null; then
   MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-2} pip_i -q --no-build-isolation mmcv==2.1.0
 fi
 echo "[install] proxyseg + pinned dependencies"
-pip_i -q -e ".[mmseg,web,dev,diffusion]"
+pip_i -q -e ".[mmseg,web,dev,diffusion,data]"
 
 if [ "${PROXYSEG_NO_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then

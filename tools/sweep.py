@@ -43,6 +43,9 @@ def parse_args(argv=None):
     p.add_argument("--data-root", help="dataset root for every cell (overrides the configs' data_root)")
     p.add_argument("--checkpoint", help="weights directory searched for every model (tools/test.py --checkpoint)")
     p.add_argument("--window-batch", type=int, help="windows per forward (model.window_batch)")
+    p.add_argument("--synthetic", metavar="DIR",
+                   help="smoke run: every cell on tiny random models and the synthetic twins under DIR "
+                        "(tools/make_synthetic_data.py --dataset all --out DIR); the numbers mean nothing")
     g = p.add_argument_group("result-changing options (part of every cell id: changing them starts new cells)")
     g.add_argument("--limit", type=int, help="evaluate only the first N images of every cell")
     g.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype")
@@ -65,13 +68,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     salt = salt_args(limit=args.limit, amp=args.amp, seed=args.seed, cfg_options=args.cfg_options,
                      deterministic=args.deterministic)
-    spec = load_spec(args.spec, salt=salt)
+    spec = load_spec(args.spec, salt=salt + (["--synthetic", str(args.synthetic)] if args.synthetic else []))
     work_dir = Path(args.work_dir) if args.work_dir else Path("work_dirs") / "sweeps" / spec.name
     opts = SweepOptions(
         work_dir=work_dir, only=args.only, force=args.force, dry_run=args.dry_run,
         continue_on_error=args.continue_on_error, isolate=args.isolate, verbose=args.verbose, debug=args.debug,
         plots=not args.no_plots, show_n=args.show_n, device=args.device, data_root=args.data_root,
-        checkpoint=args.checkpoint, window_batch=args.window_batch, test_args=salt,
+        checkpoint=args.checkpoint, window_batch=args.window_batch, test_args=salt, synthetic=args.synthetic,
     )
     return run_sweep(spec, opts)
 

@@ -8,6 +8,12 @@ the configs use those. Registered here (names as in upstream ProxyCLIP / TCL / G
   labels ``<name>_instanceTrainIds.png`` written by ``tools/dataset_converters/coco_object.py``.
 - ``PascalVOC20Dataset``: VOC without background; label 0 becomes ignore
   (``reduce_zero_label=True``), 1..20 become 0..19.
+- ``PascalContext459Dataset`` and ``ADE20K847Dataset``: the CAT-Seg layout (16-bit TIFF labels,
+  0..N-1 classes, 65535 unlabeled), read with ``LoadAnnotations16`` and evaluated with
+  ``IoUMetric(ignore_index=65535)`` (docs/protocols.md).
+
+Transforms: ``LoadAnnotations16`` (16-bit label maps) and ``UnlabeledToBackground`` (COCO-Object's
+paper protocol: unlabeled 255 -> background 0, as upstream's GroupViT-made labels have it).
 
 Class names and palettes are taken from MMSeg's own metadata, so they stay in sync with it.
 """
@@ -17,12 +23,20 @@ import os
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Set, Union
 
+import numpy as np
 from mmseg.datasets import BaseSegDataset, COCOStuffDataset, PascalVOCDataset
-from mmseg.registry import DATASETS
+from mmseg.datasets.transforms import LoadAnnotations
+from mmseg.registry import DATASETS, TRANSFORMS
 
 from ..errors import DatasetError
 
-__all__ = ["COCOObjectDataset", "PascalVOC20Dataset", "check_data_root", "check_dataset_cfg"]
+__all__ = ["COCOObjectDataset", "PascalVOC20Dataset", "PascalContext459Dataset", "ADE20K847Dataset",
+           "LoadAnnotations16", "UnlabeledToBackground", "check_data_root", "check_dataset_cfg"]
+
+#: Class files shipped with the configs (names of the large CAT-Seg benchmarks come from them).
+CLASS_DIR = Path(__file__).resolve().parents[2] / "configs" / "_base_" / "class_names"
+#: Unlabeled value of CAT-Seg's 16-bit TIFF labels (its prepare scripts write label - 1 as uint16).
+IGNORE_16BIT = 65535
 
 PathLike = Union[str, Path]
 
@@ -73,10 +87,107 @@ class PascalVOC20Dataset(PascalVOCDataset):
         super().__init__(ann_file=ann_file, reduce_zero_label=reduce_zero_label, **kwargs)
 
 
+def _first_names(file_name: str, count: int) -> tuple:
+    """First synonym of each line of ``configs/_base_/class_names/<file_name>`` (``class_<i>`` if absent)."""
+    path = CLASS_DIR / file_name
+    if path.is_file():
+        names = tuple(line.split("; ")[0].strip() for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip())
+        if len(names) == count:
+            return names
+    return tuple(f"class_{i}" for i in range(count))
+
+
+def _palette(count: int) -> List[List[int]]:
+    rng = np.random.default_rng(459)
+    return rng.integers(0, 256, size=(count, 3)).tolist()
+
+
+class PascalContext459Dataset(BaseSegDataset):
+    """Pascal Context with all 459 classes, CAT-Seg layout (``tools/dataset_converters/pascal_context.py``).
+
+    Layout (``data_root`` = ``VOCdevkit/VOC2010``): ``JPEGImages/<name>.jpg``,
+    ``annotations_detectron2/pc459_val/<name>.tif`` (uint16: 0..458, 65535 unlabeled), split
+    ``ImageSets/SegmentationContext/val.txt`` (5105 names). Load labels with ``LoadAnnotations16``.
+    """
+
+    METAINFO = dict(classes=_first_names("context459.txt", 459), palette=_palette(459))
+
+    def __init__(self, ann_file: str = "", img_suffix: str = ".jpg", seg_map_suffix: str = ".tif",
+                 reduce_zero_label: bool = False, **kwargs) -> None:
+        super().__init__(ann_file=ann_file, img_suffix=img_suffix, seg_map_suffix=seg_map_suffix,
+                         reduce_zero_label=reduce_zero_label, **kwargs)
+
+
+class ADE20K847Dataset(BaseSegDataset):
+    """ADE20K-Full with 847 classes, CAT-Seg layout (``tools/dataset_converters/ade847.py``).
+
+    Layout (``data_root`` = ``ADE20K_2021_17_01``): ``images_detectron2/validation/<name>.jpg``,
+    ``annotations_detectron2/validation/<name>.tif`` (uint16: 0..846, 65535 unlabeled), 2000 images.
+    Load labels with ``LoadAnnotations16``.
+    """
+
+    METAINFO = dict(classes=_first_names("ade847.txt", 847), palette=_palette(847))
+
+    def __init__(self, img_suffix: str = ".jpg", seg_map_suffix: str = ".tif", reduce_zero_label: bool = False,
+                 **kwargs) -> None:
+        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, reduce_zero_label=reduce_zero_label,
+                         **kwargs)
+
+
+class LoadAnnotations16(LoadAnnotations):
+    """MMSeg's ``LoadAnnotations`` for 16-bit label maps (MMSeg's casts to uint8 and wraps 847 -> 79).
+
+    Adds ``gt_seg_map``: ``(H, W)`` int32 with the file's values (CAT-Seg: 65535 unlabeled).
+    """
+
+    def _load_seg_map(self, results: dict) -> None:
+        from PIL import Image
+
+        with Image.open(results["seg_map_path"]) as im:
+            gt = np.array(im).astype(np.int32)
+        if gt.ndim != 2:
+            raise DatasetError(f"label {results['seg_map_path']} has shape {gt.shape}, expected one channel "
+                               "(re-run the dataset converter, see data/README.md)")
+        if results.get("reduce_zero_label", False):
+            gt = np.where(gt == 0, IGNORE_16BIT, gt - 1)
+        results["gt_seg_map"] = gt
+        results["seg_fields"].append("gt_seg_map")
+
+
+class UnlabeledToBackground:
+    """Map unlabeled pixels to background: ``gt_seg_map[gt == unlabeled] = background``.
+
+    COCO-Object's paper protocol (upstream's labels come from GroupViT's converter, which does this;
+    docs/protocols.md). Put it right after ``LoadAnnotations``.
+
+    Args:
+        unlabeled (int): label value to remap. Default 255.
+        background (int): class it becomes. Default 0.
+    """
+
+    def __init__(self, unlabeled: int = 255, background: int = 0) -> None:
+        self.unlabeled, self.background = int(unlabeled), int(background)
+
+    def __call__(self, results: dict) -> dict:
+        gt = results.get("gt_seg_map")
+        if gt is None:
+            raise DatasetError("UnlabeledToBackground needs labels: put it after LoadAnnotations in the pipeline")
+        gt = gt.copy()
+        gt[gt == self.unlabeled] = self.background
+        results["gt_seg_map"] = gt
+        return results
+
+    def __repr__(self) -> str:
+        return f"UnlabeledToBackground(unlabeled={self.unlabeled}, background={self.background})"
+
+
 def register_datasets() -> None:
-    """Register the datasets above in MMSeg's ``DATASETS`` (safe to call repeatedly)."""
-    for cls in (COCOObjectDataset, PascalVOC20Dataset):
+    """Register the datasets and transforms above in MMSeg's registries (safe to call repeatedly)."""
+    for cls in (COCOObjectDataset, PascalVOC20Dataset, PascalContext459Dataset, ADE20K847Dataset):
         DATASETS.register_module(name=cls.__name__, module=cls, force=True)
+    for cls in (LoadAnnotations16, UnlabeledToBackground):
+        TRANSFORMS.register_module(name=cls.__name__, module=cls, force=True)
 
 
 register_datasets()
@@ -87,7 +198,8 @@ register_datasets()
 _LABEL_HINTS = {
     "_instanceTrainIds.png": "run tools/dataset_converters/coco_object.py on COCO-Stuff-164k",
     "_labelTrainIds.png": "run tools/dataset_converters/coco_stuff164k.py on the raw COCO-Stuff-164k labels",
-    "_gtFine_labelTrainIds.png": "run MMSeg's tools/dataset_converters/cityscapes.py",
+    "_gtFine_labelTrainIds.png": "run tools/dataset_converters/cityscapes.py",
+    ".tif": "run tools/dataset_converters/pascal_context.py (PC459) or ade847.py (ADE847)",
 }
 _EXAMPLES = 3
 

@@ -72,6 +72,7 @@ class SweepOptions:
     data_root: Optional[str] = None
     checkpoint: Optional[str] = None
     window_batch: Optional[int] = None
+    synthetic: Optional[str] = None  # run every cell on tiny models + the synthetic twins under this folder
     test_args: List[str] = field(default_factory=list)  # result-changing: --limit, --amp, --seed, --cfg-options
 
 
@@ -338,6 +339,12 @@ class SweepRunner:
         # (tools/test.py gives every run its own mmengine experiment name, so in-process cells
         # never share a logger or a visualizer)
         opts = [*global_opts, *extra_opts, *cell.cfg_options()]
+        if o.synthetic:  # the overrides are baked into a tiny-model config on the synthetic twins
+            from ..mmseg.smoke import write_smoke_config
+
+            argv[0] = str(write_smoke_config(cell.config_path, Path(o.synthetic).expanduser().resolve(),
+                                             d / "smoke_config.py", opts))
+            opts = []
         if opts:
             argv += ["--cfg-options", *opts]
         if o.debug:

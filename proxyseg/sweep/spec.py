@@ -40,7 +40,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..errors import UsageError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SPEC_KEYS = ("name", "title", "description", "metric", "configs", "grid", "cells", "extra_args", "heatmap")
+SPEC_KEYS = ("name", "title", "description", "metric", "configs", "grid", "cells", "extra_args", "heatmap", "average")
 CELL_KEYS = ("config", "overrides", "label", "expected", "group", "series", "extra_args")
 METRICS = ("mIoU", "aAcc", "mAcc")
 
@@ -102,6 +102,8 @@ class Spec:
     grid: Dict[str, List[Any]] = field(default_factory=dict)
     extra_args: List[str] = field(default_factory=list)
     heatmap: Optional[Tuple[str, str]] = None
+    #: groups whose cells are averaged per series (a paper's "avg" column: plain mean, only when all ran)
+    average: Tuple[str, ...] = ()
 
     def select(self, patterns: Sequence[str]) -> List[Cell]:
         """Cells whose id, label or config matches any pattern (glob if it has ``*?[``,
@@ -368,6 +370,10 @@ def build_spec(values: Dict[str, Any], path: Path, salt: Sequence[str] = ()) -> 
         multi = [k for k, v in grid.items() if len(v) > 1]
         if len(multi) == 2:
             heatmap = (multi[0], multi[1])
+    average = tuple(str(g) for g in _as_list(values.get("average"), "average"))
+    unknown = sorted(set(average) - {c.group for c in cells})
+    if unknown:
+        raise SpecError(f"{where}: average names groups no cell has: {', '.join(unknown)}")
     return Spec(path=path, name=name, cells=cells, metric=metric, title=str(values.get("title") or ""),
                 description=str(values.get("description") or ""), grid=grid, extra_args=extra_args,
-                heatmap=heatmap)
+                heatmap=heatmap, average=average)

@@ -105,6 +105,12 @@ def markdown(runner, rows: List[Dict[str, Any]]) -> str:
             r["label"], Path(r["config"]).stem, r["overrides_text"], _short_dataset(r["dataset"]), r["method"] or "?",
             r["vfm"] or "?", *vals, paper, _f(r["diff"], signed=True), status,
             f"{r['seconds']:.1f}" if r["seconds"] is not None else ""]) + " |")
+    avgs = series_averages(spec, rows)
+    if avgs:
+        lines += ["", f"Average of {len(spec.average)} ({', '.join(spec.average)}), plain mean as the paper computes it "
+                  "(blank until every cell ran):", "", f"| series | measured {m} | paper {m} | diff |", "|---|---|---|---|"]
+        lines += [f"| {_md_cell(a['series'])} | {_f(a['measured'])} | {_f(a['paper'])} | {_f(a['diff'], signed=True)} |"
+                  for a in avgs]
     counts = count_status(rows)
     lines += ["", "Cells: " + ", ".join(f"{v} {k}" for k, v in counts.items() if v) +
               f". Updated {time.strftime('%Y-%m-%d %H:%M:%S')}. `diff` = measured - paper."]
@@ -121,6 +127,25 @@ def markdown(runner, rows: List[Dict[str, Any]]) -> str:
     if pics:
         lines += [""] + [f"![{p[:-4]}]({p})" for p in pics]
     return "\n".join(lines) + "\n"
+
+
+def series_averages(spec, rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Per series, the plain mean over ``spec.average`` groups of the measured metric and of the
+    paper's numbers (``None`` unless every group has one), as a paper's "avg" column."""
+    groups = list(getattr(spec, "average", ()) or ())
+    if not groups:
+        return []
+    m = spec.metric
+    out = []
+    for series in dict.fromkeys(r["series"] for r in rows if r["group"] in groups):
+        by_group = {r["group"]: r for r in rows if r["series"] == series and r["group"] in groups}
+        measured = [_num(by_group[g].get(m)) if g in by_group else None for g in groups]
+        paper = [_num(by_group[g].get("expected")) if g in by_group else None for g in groups]
+        mean = (lambda xs: None if any(x is None for x in xs) else sum(xs) / len(xs))
+        a, b = mean(measured), mean(paper)
+        out.append(dict(series=series, measured=a, paper=b, diff=None if a is None or b is None else a - b,
+                        groups=len(groups)))
+    return out
 
 
 def count_status(rows: List[Dict[str, Any]]) -> Dict[str, int]:
@@ -146,6 +171,7 @@ def to_json(runner, rows: List[Dict[str, Any]]) -> Dict[str, Any]:
         name=spec.name, title=spec.title, spec=str(spec.path), metric=spec.metric, work_dir=str(runner.work_dir),
         updated=time.strftime("%Y-%m-%d %H:%M:%S"), counts=count_status(rows), grid=spec.grid,
         heatmap=list(spec.heatmap) if spec.heatmap else None, cells=rows,
+        averages=series_averages(spec, rows),
     )
 
 

@@ -6,7 +6,8 @@ from proxyseg.errors import ConfigError
 
 
 def experiment_configs():
-    return sorted(p for p in CONFIG_DIR.rglob("*.py") if "_base_" not in p.parts and "seed" not in p.parts)
+    return sorted(p for p in CONFIG_DIR.rglob("*.py") if "_base_" not in p.parts and "seed" not in p.parts
+                  and "paper" not in p.parts)  # seed/, paper/: sweep specs
 
 
 def strip(cfg):

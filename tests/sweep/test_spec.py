@@ -91,7 +91,11 @@ def test_seed_specs_load_with_only_known_paper_numbers():
     t1 = specs["table1"]
     exp = {c.label: c.expected_value("mIoU") for c in t1.cells}
     assert exp.pop("MaskCLIP (COCO-Stuff)") == 12.51 and exp.pop("MaskCLIP+ (COCO-Stuff)") == 15.16
+    assert exp.pop("ProxyCLIP (COCO-Stuff)") == 26.53 and exp.pop("ProxyCLIP (COCO-Object)") == 37.54
+    assert exp.pop("ProxyCLIP + feature adjust (COCO-Object)") == 22.89
     assert all(v is None for v in exp.values())  # nothing invented
+    assert [c.expected_value("mIoU") for c in specs["table2"].cells] == [36.25, 37.54, 23.75]
+    assert t1.name == "table1" and specs["table2"].name == "table2"
     assert {c.group for c in t1.cells} == {"COCO-Stuff", "COCO-Object"}
     assert [c.label for c in specs["table2"].cells] == ["DINO ViT-B/16", "DINO ViT-B/8", "SAM ViT-B"]
     vfms = {(c.overrides["model.vfm.type"], c.overrides["model.vfm.arch"]) for c in specs["vfm_ablation"].cells}

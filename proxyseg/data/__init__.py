@@ -1,0 +1,1 @@
+"""Benchmark facts (datasets, backbones, published numbers) and prepared-data checks."""

@@ -1,0 +1,50 @@
+#!/usr/bin/env python
+"""Check a prepared benchmark in seconds: counts vs the official val size, image/label pairs, label values.
+
+    python tools/check_data.py voc21                                   # data/VOCdevkit/VOC2012
+    python tools/check_data.py context459 --data-root /data/VOCdevkit/VOC2010 --all
+    python tools/check_data.py voc21 --data-root data/synthetic/VOCdevkit/VOC2012 --partial
+    python tools/check_data.py --list
+
+Prints what is wrong and the converter command that fixes it; exit status 1 on a problem.
+Datasets: coco_stuff164k, coco_object, voc21, voc20, context60, context59, context459,
+cityscapes, ade20k, ade847 (proxyseg/data/checks.py).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from proxyseg.data.checks import SPECS, check  # noqa: E402
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("dataset", nargs="?", choices=sorted(SPECS), metavar="DATASET", help=", ".join(sorted(SPECS)))
+    p.add_argument("--data-root", help="the dataset folder (default: the configs' data_root)")
+    p.add_argument("--sample", type=int, default=20, help="labels whose values are read (default: %(default)s)")
+    p.add_argument("--all", action="store_true", help="read every label")
+    p.add_argument("--partial", action="store_true", help="fewer images than the official split is fine")
+    p.add_argument("--list", action="store_true", help="list the datasets and their default data roots")
+    args = p.parse_args(argv)
+    if args.list:
+        for s in SPECS.values():
+            print(f"{s.name:15s} {s.data_root:32s} val {s.val_images}")
+        return 0
+    if not args.dataset:
+        p.error("give a dataset (or --list)")
+    rep = check(args.dataset, args.data_root, sample=0 if args.all else args.sample, partial=args.partial)
+    for n in rep.notes:
+        print(f"ok: {n}")
+    for pr in rep.problems:
+        print(f"problem: {pr}", file=sys.stderr)
+    print(f"{args.dataset} at {rep.root}: " + ("OK" if rep.ok else f"{len(rep.problems)} problem(s)"))
+    return 0 if rep.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
