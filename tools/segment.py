@@ -12,6 +12,8 @@ With --compare SPECS (e.g. clip,maskclip,proxyclip:dino-b8,proxyclip+fa) it writ
   <name>_compare.png  the input, then one titled panel per method, one shared legend
   <name>_compare.json per method: class -> pixel share, seconds (spec grammar: docs/compare.md)
 <name> is the image's file name without extension, reduced to [A-Za-z0-9._-] (never a path).
+Nothing else is written: an output that would replace one of the input images is refused, and
+outputs that already exist are replaced only with --overwrite (both checked before any model loads).
 A bad image prints one error line and the others still run; the exit code is 1 if any failed.
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from proxyseg.cli import run_main  # noqa: E402
 from proxyseg.errors import ProxySegError, UsageError  # noqa: E402
+from proxyseg.utils.io import atomic_write_bytes, atomic_write_text  # noqa: E402
 
 DEFAULT_CONFIG = "proxyclip_vit-b16_dino-b8_coco-object"
 
@@ -53,6 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--compare", metavar="SPECS", help="compare methods side by side: comma-separated specs "
                    "METHOD[:VFM-ARCH][+fa], e.g. clip,maskclip,proxyclip,proxyclip+fa")
     p.add_argument("--checkpoint", help="weights directory searched for every model (sets PROXYSEG_WEIGHTS)")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs that already exist under --out")
     p.add_argument("--amp", choices=["bf16", "fp16"], help="autocast dtype for inference")
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
     args = p.parse_args(argv)
@@ -80,15 +84,37 @@ def unique_stems(paths):
     return out
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def output_names(stem: str) -> dict:
+    """The three files written for one image: ``{'mask': ..., 'overlay': ..., 'json': ...}``."""
+    return {"mask": f"{stem}_mask.png", "overlay": f"{stem}_overlay.png", "json": f"{stem}.json"}
+
+
+def _same_file(a: Path, b: Path) -> bool:
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        if a.resolve() == b.resolve():
+            return True
+        return a.exists() and b.exists() and os.path.samefile(a, b)  # hard links, bind mounts
+    except OSError:
+        return False
+
+
+def check_outputs(images, stems, out: Path, overwrite: bool) -> None:
+    """Refuse before any work: an output that is one of the inputs; existing outputs without --overwrite."""
+    inputs = [Path(i) for i in images]
+    existing = []
+    for stem in stems:
+        for name in output_names(stem).values():
+            target = out / name
+            for image in inputs:
+                if _same_file(target, image):
+                    raise UsageError(f"output {target} would overwrite the input image {image}; "
+                                     "choose another --out folder")
+            if target.exists() or target.is_symlink():
+                existing.append(target)
+    if existing and not overwrite:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise UsageError(f"output {existing[0]} already exists{more}; pass --overwrite to replace "
+                         "existing outputs or choose another --out folder")
 
 
 def compare_one(seg, image, stem: str, out: Path, classes, args):
@@ -137,6 +163,8 @@ def main(argv=None) -> int:
         probe.close()
     except OSError as e:
         raise UsageError(f"--out {args.out} is not writable ({e.strerror or e}); choose another folder") from None
+    stems = unique_stems(args.images)
+    check_outputs(args.images, stems, out, args.overwrite)
     overrides = {"amp": args.amp} if args.amp else {}
     seg = Segmenter.from_config(args.config, device=args.device, max_side=args.max_side or None,
                                 max_pixels=int(args.max_pixels * 1e6), **overrides)
@@ -148,7 +176,6 @@ def main(argv=None) -> int:
     from tqdm import tqdm
 
     failed = 0
-    stems = unique_stems(args.images)
     bar = tqdm(list(zip(args.images, stems)), desc="segment", unit="img", file=sys.stderr,
                disable=len(args.images) < 2)
     for image, stem in bar:
@@ -159,11 +186,12 @@ def main(argv=None) -> int:
                 tqdm.write(f"{image} -> {out / (stem + '_compare.png')}")
                 continue
             res = seg.segment(image, classes, background=args.background, prob_thd=args.prob_thd, name=image)
-            files = {"mask": f"{stem}_mask.png", "overlay": f"{stem}_overlay.png"}
-            write_atomic(out / files["mask"], res.mask_png())
-            write_atomic(out / files["overlay"], res.overlay_png(args.alpha))
+            names = output_names(stem)
+            files = {"mask": names["mask"], "overlay": names["overlay"]}
+            atomic_write_bytes(out / files["mask"], res.mask_png(), fsync=False)
+            atomic_write_bytes(out / files["overlay"], res.overlay_png(args.alpha), fsync=False)
             info = dict(image=str(image), **res.to_dict(), **files, seconds=round(time.time() - t0, 3))
-            write_atomic(out / f"{stem}.json", (json.dumps(info, indent=2) + "\n").encode())
+            atomic_write_text(out / names["json"], json.dumps(info, indent=2) + "\n", fsync=False)
         except (ProxySegError, OSError) as e:
             failed += 1
             msg = e.strerror if isinstance(e, OSError) and e.strerror else str(e)

@@ -21,14 +21,21 @@ What :func:`load_image` does with each kind of input:
   composited on **white**, as a browser shows it on a white page; the alpha is then dropped.
 - **Animated** GIF/WebP/multi-page TIFF: the first frame.
 - **Corrupt / truncated / not an image**: :class:`proxyseg.errors.ImageError` naming the file.
+  A JPEG that ends early is named as truncated, also when its end marker is present and the
+  decoder would silently fill the missing rows with grey (128, 128, 128).
+- **JPEG draft decoding** (``draft_side``, used by the web server): a large JPEG is decoded
+  directly at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) when that still leaves its longer
+  side at least ``draft_side``; memory then follows the reduced size, not the upload's.
+  :func:`load_image_and_size` also returns the full (upright) size from the header.
 """
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 from pathlib import Path
-from typing import BinaryIO, Optional, Union
+from typing import BinaryIO, Optional, Tuple, Union
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -57,24 +64,38 @@ def describe(src: object, name: Optional[str] = None) -> str:
 
 
 def load_image(src: ImageSource, *, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
-               name: Optional[str] = None) -> np.ndarray:
+               name: Optional[str] = None, draft_side: Optional[int] = None) -> np.ndarray:
     """Decode ``src`` into an upright ``(H, W, 3)`` uint8 RGB array (see the module docstring).
 
     Args:
         src: path, bytes, binary file object, PIL image or numpy array.
         max_pixels: refuse images with more pixels (``None``: only Pillow's own bomb limit).
         name: how to call the image in error messages (default: the path or its kind).
+        draft_side: JPEG only: decode at a reduced scale whose longer side is still >= this.
 
     Raises:
         ImageError: unreadable, corrupt, truncated, zero-sized or unsupported image.
         ImageTooLargeError: more than ``max_pixels`` pixels (checked before decoding).
     """
+    return load_image_and_size(src, max_pixels=max_pixels, name=name, draft_side=draft_side)[0]
+
+
+def load_image_and_size(src: ImageSource, *, max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+                        name: Optional[str] = None, draft_side: Optional[int] = None) -> Tuple[np.ndarray, Tuple[int, int]]:
+    """:func:`load_image` and the image's full upright ``(H, W)`` (larger than the array after draft decoding)."""
     label = describe(src, name)
     if isinstance(src, np.ndarray):
-        return _from_array(src, label, max_pixels)
+        arr = _from_array(src, label, max_pixels)
+        return arr, arr.shape[:2]
     if isinstance(src, Image.Image):
         _check_size(src.size, label, max_pixels)
-        return _to_rgb(src, label)
+        arr = _to_rgb(src, label)
+        return arr, arr.shape[:2]
+    return _load_encoded(src, label, max_pixels, draft_side)
+
+
+def _load_encoded(src, label: str, max_pixels: Optional[int], draft_side: Optional[int]):
+    """Path, bytes or file object -> ``(array, (H, W) full upright size)``."""
     if isinstance(src, (str, os.PathLike)):
         path = Path(src)
         if not path.is_file():
@@ -86,8 +107,13 @@ def load_image(src: ImageSource, *, max_pixels: Optional[int] = DEFAULT_MAX_PIXE
         if len(src) == 0:
             raise ImageError(f"{label}: the file is empty (0 bytes)")
         opener = lambda: Image.open(io.BytesIO(bytes(src)))  # noqa: E731
+    elif isinstance(src, io.BytesIO):  # an in-memory upload: read in place, no copy of its bytes
+        if src.getbuffer().nbytes == 0:
+            raise ImageError(f"{label}: the file is empty (0 bytes)")
+        src.seek(0)
+        opener = lambda: Image.open(src)  # noqa: E731
     elif hasattr(src, "read"):
-        return load_image(src.read(), max_pixels=max_pixels, name=label)
+        return _load_encoded(src.read(), label, max_pixels, draft_side)
     else:
         raise ImageError(f"cannot read an image from a {type(src).__name__}; give a path, bytes, PIL image or array")
     if ImageFile.LOAD_TRUNCATED_IMAGES:  # someone flipped the global: truncated files must still fail here
@@ -95,8 +121,26 @@ def load_image(src: ImageSource, *, max_pixels: Optional[int] = DEFAULT_MAX_PIXE
     try:
         with opener() as im:  # reads the header only
             _check_size(im.size, label, max_pixels)
-            im.load()  # decodes; truncated or corrupt data fails here
-            return _to_rgb(im, label)
+            full = im.size
+            if draft_side and im.format == "JPEG" and max(full) > draft_side:
+                s = draft_side / max(full)
+                im.draft(im.mode if im.mode in ("RGB", "L") else None,
+                         (max(1, math.ceil(full[0] * s)), max(1, math.ceil(full[1] * s))))
+            decoded = im.size
+            try:
+                im.load()  # decodes; truncated or corrupt data fails here
+            except OSError as e:
+                if im.format == "JPEG" and "truncated" in str(e):
+                    raise ImageError(f"{label}: the JPEG is truncated: the file ends before its image data "
+                                     f"does ({e}); copy or download it again") from None
+                raise
+            if im.format == "JPEG" and _grey_filled(im):
+                raise ImageError(f"{label}: the JPEG is truncated: its image data ends early and the last rows "
+                                 "are the decoder's grey fill; copy or download it again")
+            arr = _to_rgb(im, label)
+        # full upright size: the header size, transposed when the EXIF orientation swapped the axes
+        swapped = arr.shape[0] != arr.shape[1] and arr.shape[:2] == (decoded[0], decoded[1])
+        return arr, ((full[0], full[1]) if swapped else (full[1], full[0]))
     except ImageError:
         raise
     except Image.DecompressionBombError as e:  # Pillow's own guard (2 * MAX_IMAGE_PIXELS), also header-only
@@ -107,6 +151,21 @@ def load_image(src: ImageSource, *, max_pixels: Optional[int] = DEFAULT_MAX_PIXE
                          f"(PNG, JPEG, WebP, BMP, GIF, TIFF, ... work)") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, MemoryError) as e:
         raise ImageError(f"{label}: the image is corrupt or truncated ({type(e).__name__}: {e})") from None
+
+
+def _grey_filled(im: Image.Image) -> bool:
+    """A decoded JPEG whose last 8 rows are exactly (128, 128, 128) while its first row is not.
+
+    libjpeg fills the MCUs it found no data for with mid-grey and only warns ("Premature end of
+    JPEG file"), which Pillow does not surface; an end marker right after a cut makes a
+    truncated file decode "successfully". A real image whose bottom is exactly that grey while
+    its top is not is very unlikely.
+    """
+    if im.mode not in ("RGB", "L") or im.size[1] < 9:
+        return False
+    a = np.asarray(im)
+    grey = 128
+    return bool((a[-8:] == grey).all()) and not bool((a[0] == grey).all())
 
 
 def _check_size(size, label: str, max_pixels: Optional[int]) -> None:

@@ -74,8 +74,13 @@ def overlay(image: np.ndarray, mask: np.ndarray, colors: np.ndarray, alpha: floa
 
 def shares(mask: np.ndarray, num_classes: int) -> np.ndarray:
     """``(K,)`` float64 fraction of pixels per class (sums to 1)."""
-    counts = np.bincount(mask.reshape(-1).astype(np.int64), minlength=num_classes)[:num_classes]
-    return counts / max(mask.size, 1)
+    flat = mask.reshape(-1)
+    counts = np.zeros(max(num_classes, 1), dtype=np.int64)
+    step = 1 << 22  # in chunks: bincount casts to int64, 8 bytes per pixel for a whole mask at once
+    for i in range(0, flat.size, step):
+        c = np.bincount(flat[i:i + step].astype(np.int64), minlength=num_classes)[:num_classes]
+        counts[: len(c)] += c
+    return counts[:num_classes] / max(mask.size, 1)
 
 
 def png_bytes(image: np.ndarray, compress_level: int = 6) -> bytes:
@@ -96,8 +101,7 @@ def mask_png(mask: np.ndarray, colors: Optional[np.ndarray] = None) -> bytes:
     if colors is not None:
         num = max(num, len(colors))
     if num <= 256:
-        h, w = mask.shape
-        im = Image.frombytes("P", (w, h), np.ascontiguousarray(mask, dtype=np.uint8).tobytes())
+        im = Image.fromarray(np.ascontiguousarray(mask, dtype=np.uint8))  # "L", one copy, no tobytes()
         pal = np.zeros((256, 3), dtype=np.uint8)
         if colors is not None:
             pal[: len(colors)] = colors

@@ -161,6 +161,8 @@ class OpenVocabSegmenter(nn.Module):
         """Autocast context for ``self.amp`` on ``device_type`` (default: the model's); no-op for fp32."""
         if self._amp is None:
             return contextlib.nullcontext()
+        from ..utils.cpu import warn_if_slow_bf16  # bf16 without bf16 instructions: slower than fp32, warn once
+        warn_if_slow_bf16(self._amp, device_type or self.clip_mean.device.type)
         return torch.autocast(device_type or self.clip_mean.device.type, dtype=AMP_DTYPES[self._amp])
 
     # ---- forward ---------------------------------------------------------------------------

@@ -35,6 +35,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--max-name-len", type=int, default=80, help="longest class name (default 80)")
     p.add_argument("--max-side", type=int, default=1024,
                    help="downscale larger images to this longer side for inference (0 = original; default 1024)")
+    p.add_argument("--max-active", type=int, default=2,
+                   help="segmentations holding an upload at once (memory bound; default 2)")
+    p.add_argument("--max-queued", type=int, default=4,
+                   help="requests waiting for a slot; more get 503 with Retry-After (default 4)")
     p.add_argument("--checkpoint", help="weights directory searched for every model (sets PROXYSEG_WEIGHTS)")
     p.add_argument("--compare-methods", metavar="SPECS",
                    help="method specs offered by the compare page, e.g. clip,maskclip,proxyclip,proxyclip:dino-s16 "
@@ -43,7 +47,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not 0 <= args.port <= 65535:
         p.error("--port must be in 0..65535")
-    for name in ("max_upload_mb", "max_megapixels", "max_classes", "max_name_len"):
+    if args.max_queued < 0:
+        p.error("--max-queued must be >= 0")
+    for name in ("max_upload_mb", "max_megapixels", "max_classes", "max_name_len", "max_active"):
         if not getattr(args, name) > 0:
             p.error(f"--{name.replace('_', '-')} must be > 0")
     if args.max_side < 0:
@@ -100,7 +106,8 @@ def _main(argv: Optional[List[str]] = None) -> int:
     trusted = None if not local else ["127.0.0.1", "localhost", "[::1]", "::1"]
     app = create_app(seg, max_upload_mb=args.max_upload_mb, max_classes=args.max_classes,
                      max_name_len=args.max_name_len, max_pixels=int(args.max_megapixels * 1e6),
-                     max_side=args.max_side or None, trusted_hosts=trusted,
+                     max_side=args.max_side or None, trusted_hosts=trusted, max_active=args.max_active,
+                     max_queued=args.max_queued,
                      compare_methods=args.compare_methods.split(",") if args.compare_methods else None)
     try:
         _probe_port(args.host, args.port)  # werkzeug would print its own lines and exit

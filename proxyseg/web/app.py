@@ -11,12 +11,21 @@ Safety: uploads stay in memory (never a file, let alone one named by the client)
 size is capped (413), images are checked for their pixel count before decoding (413), non-
 and corrupt images give 400, class lists are capped (400); no CORS headers; strict security
 headers; cross-origin POSTs are refused (403); ``trusted_hosts`` blocks DNS rebinding.
+
+Bounded memory: at most ``max_active`` segmentation requests hold an upload at a time (the
+body is read only after a slot is taken); up to ``max_queued`` more wait (their bodies still
+unread), and beyond that the answer is 503 with ``Retry-After``. Large JPEGs are decoded at a
+reduced scale (``draft_side``), inference runs on the image downscaled to ``max_side`` and only
+the mask PNG is made at the upload's full size (one byte per pixel). docs/web.md states the bound.
 """
 from __future__ import annotations
 
 import base64
+import contextlib
+import dataclasses
 import io
 import logging
+import threading
 import time
 from typing import List, Optional, Sequence
 
@@ -26,7 +35,8 @@ from PIL import Image
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..apis import visualize as V
-from ..apis.image_io import DEFAULT_MAX_PIXELS, ImageTooLargeError, load_image, resize_max_side, safe_stem
+from ..apis.image_io import (DEFAULT_MAX_PIXELS, ImageTooLargeError, load_image_and_size, resize_max_side,
+                             safe_stem)
 from ..errors import ImageError, ProxySegError, UsageError
 from ..text.class_names import split_class_list
 
@@ -54,9 +64,69 @@ class InMemoryRequest(Request):
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, headers: Optional[dict] = None):
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
+
+
+class AdmissionQueue:
+    """At most ``max_active`` holders at once, at most ``max_queued`` waiting; others are refused.
+
+    ``enter()`` returns ``True`` with a slot held (release it with ``leave()``), or ``False`` when
+    the queue is full or the wait exceeded ``timeout`` seconds.
+    """
+
+    def __init__(self, max_active: int, max_queued: int, timeout: float):
+        self.max_active, self.max_queued, self.timeout = max_active, max_queued, timeout
+        self._cond = threading.Condition()
+        self._active = 0
+        self._waiting = 0
+
+    def enter(self) -> bool:
+        with self._cond:
+            if self._active < self.max_active:
+                self._active += 1
+                return True
+            if self._waiting >= self.max_queued:
+                return False
+            self._waiting += 1
+            try:
+                ok = self._cond.wait_for(lambda: self._active < self.max_active, timeout=self.timeout)
+                if ok:
+                    self._active += 1
+                return ok
+            finally:
+                self._waiting -= 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active -= 1
+            self._cond.notify()
+
+    @property
+    def busy(self) -> tuple:
+        """``(active, waiting)``."""
+        with self._cond:
+            return self._active, self._waiting
+
+
+def _drain(stream, chunk: int = 1 << 16) -> None:
+    """Read and drop a request body we refuse, so the client gets our answer, not a reset."""
+    try:
+        while stream.read(chunk):
+            pass
+    except Exception:  # a client that went away
+        pass
+
+
+def _full_size_mask(mask: np.ndarray, size: tuple) -> np.ndarray:
+    """``(h, w)`` class ids -> ``(H, W)`` (nearest), one byte per pixel up to 256 classes."""
+    H, W = size
+    small = mask.astype(np.uint8 if int(mask.max(initial=0)) < 256 else np.int32)
+    if small.shape == (H, W):
+        return small
+    return np.asarray(Image.fromarray(small).resize((W, H), Image.Resampling.NEAREST))
 
 
 def data_uri(data: bytes, mime: str) -> str:
@@ -66,7 +136,8 @@ def data_uri(data: bytes, mime: str) -> str:
 def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, max_name_len: int = 80,
                max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, max_side: Optional[int] = 1024,
                preview_side: int = 1024, trusted_hosts: Optional[Sequence[str]] = None,
-               compare_methods: Optional[Sequence[str]] = None) -> Flask:
+               max_active: int = 2, max_queued: int = 4, queue_timeout: float = 60.0,
+               retry_after: int = 5, compare_methods: Optional[Sequence[str]] = None) -> Flask:
     """The Flask app around a loaded :class:`proxyseg.apis.Segmenter` (loaded once, shared).
 
     Args:
@@ -79,13 +150,22 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
         trusted_hosts: accepted ``Host`` header values (``None``: any), against DNS rebinding.
         compare_methods: method specs offered by the compare mode (``None``: every method the
             config can run, and its method with ``+fa``).
+        max_active: segmentation requests that may hold an upload at once (memory bound).
+        max_queued: requests that may wait for a slot (bodies unread); more get 503.
+        queue_timeout: longest wait for a slot in seconds (then 503).
+        retry_after: the ``Retry-After`` seconds sent with a 503.
     """
+    if max_active < 1 or max_queued < 0:
+        raise UsageError(f"max_active must be >= 1 and max_queued >= 0, got {max_active}, {max_queued}")
+    queue = AdmissionQueue(max_active, max_queued, queue_timeout)
+    draft_side = max(max_side, preview_side) if max_side else None
     app = Flask(__name__)
     app.request_class = InMemoryRequest
     app.config.update(MAX_CONTENT_LENGTH=int(max_upload_mb * 1024 * 1024), TRUSTED_HOSTS=list(trusted_hosts or []) or None)
     app.json.sort_keys = False  # keep the documented key order
     limits = dict(max_upload_mb=max_upload_mb, max_classes=max_classes, max_name_len=max_name_len,
-                  max_megapixels=None if max_pixels is None else max_pixels / 1e6)
+                  max_megapixels=None if max_pixels is None else max_pixels / 1e6, max_active=max_active,
+                  max_queued=max_queued)
 
     def error(message: str, status: int):
         if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json" \
@@ -95,11 +175,20 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
 
     @app.errorhandler(BadRequest)
     def _bad(e: BadRequest):
-        return error(str(e), e.status)
+        resp = error(str(e), e.status)
+        resp[0].headers.update(e.headers)
+        return resp
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(e):
-        return error(f"the upload is larger than the limit of {max_upload_mb:g} MB; use a smaller image", 413)
+        length, cap = request.content_length, app.config["MAX_CONTENT_LENGTH"]
+        if length is None or cap is None or length > cap:
+            return error(f"the upload (request body) is larger than the limit of {max_upload_mb:g} MB "
+                         f"(--max-upload-mb); use a smaller image", 413)
+        return error(f"a form part is too large: text fields are limited to "
+                     f"{app.config['MAX_FORM_MEMORY_SIZE'] / 1000:g} kB each and a form to "
+                     f"{app.config['MAX_FORM_PARTS']} parts (the image itself may be up to {max_upload_mb:g} MB); "
+                     f"send the image as the file field 'image' and a short class list", 413)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
@@ -133,20 +222,40 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
     def healthz():
         return jsonify(status="ok", model=segmenter.name, device=str(segmenter.device), limits=limits)
 
+    @contextlib.contextmanager
+    def admitted():
+        """Hold one of the queue's slots for this request, or refuse it with 503."""
+        if not queue.enter():  # before the body is read: a refused request costs no memory
+            _drain(request.stream)
+            active, waiting = queue.busy
+            raise BadRequest(f"the server is busy ({active} segmentations running, {waiting} waiting); "
+                             f"retry in {retry_after} s", 503, {"Retry-After": str(retry_after)})
+        try:
+            yield
+        finally:
+            queue.leave()
+
     @app.post("/api/segment")
     def api_segment():
+        with admitted():
+            return jsonify(_segment_upload())
+
+    def _segment_upload() -> dict:
         upload = request.files.get("image")
         if upload is None:
             raise BadRequest("no image uploaded: send it as the multipart field 'image'")
         stem = safe_stem(upload.filename)
-        data = upload.read()
         classes = parse_classes(request.form.get("classes", ""), max_classes, max_name_len)
         background = parse_background(request.form.get("background", ""), max_name_len)
         prob_thd = parse_prob_thd(request.form.get("prob_thd", ""), background)
         label = f"'{stem}'" if upload.filename else "the upload"
         t0 = time.time()
         try:
-            pixels = load_image(data, max_pixels=max_pixels, name=label)  # pixel cap checked before decoding
+            # pixel cap checked from the header before decoding; big JPEGs decoded at a reduced scale
+            pixels, full = load_image_and_size(upload.stream, max_pixels=max_pixels, name=label,
+                                               draft_side=draft_side)
+            upload.stream.close()  # the upload's bytes are not needed any more
+            pixels = resize_max_side(pixels, max_side)  # what segment() would do; the big array goes now
             res = segmenter.segment(pixels, classes, background=background, prob_thd=prob_thd, max_side=max_side,
                                     name=label)
         except ImageTooLargeError as e:
@@ -155,6 +264,7 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
             raise BadRequest(str(e), 400) from None
         except ProxySegError as e:
             raise BadRequest(str(e), 500) from None
+        del pixels
         seconds = time.time() - t0
         image = resize_max_side(res.image, preview_side)
         mask = res.mask
@@ -162,20 +272,21 @@ def create_app(segmenter, *, max_upload_mb: float = 20, max_classes: int = 50, m
             mask = np.asarray(Image.fromarray(mask.astype(np.int32)).resize(image.shape[1::-1], Image.Resampling.NEAREST))
         jpeg = io.BytesIO()
         Image.fromarray(image).save(jpeg, format="JPEG", quality=88)
-        body = res.to_dict()
+        full_res = dataclasses.replace(res, mask=_full_size_mask(res.mask, full))  # shares, size, PNG at full size
+        body = full_res.to_dict()
         body.update(
             name=stem, seconds=round(seconds, 3), mask_filename=f"{stem}_mask.png",
-            legend=[dict(name=n, color=V.hex_color(c), share=round(s, 6)) for n, c, s in res.legend()],
+            legend=[dict(name=n, color=V.hex_color(c), share=round(s, 6)) for n, c, s in full_res.legend()],
             image_jpeg=data_uri(jpeg.getvalue(), "image/jpeg"),
             overlay_png=data_uri(V.png_bytes(V.overlay(image, mask, res.colors), compress_level=3), "image/png"),
-            mask_png=data_uri(res.mask_png(), "image/png"),
+            mask_png=data_uri(full_res.mask_png(), "image/png"),
         )
-        return jsonify(body)
+        return body
 
     from .compare import add_compare_routes
 
     add_compare_routes(app, segmenter, methods=compare_methods, limits=limits, max_classes=max_classes,
-                       max_name_len=max_name_len, max_pixels=max_pixels, max_side=max_side)
+                       max_name_len=max_name_len, max_pixels=max_pixels, max_side=max_side, admit=admitted)
     return app
 
 

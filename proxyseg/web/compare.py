@@ -46,13 +46,15 @@ def default_methods(segmenter) -> List[str]:
 
 def add_compare_routes(app: Flask, segmenter, *, methods: Optional[Sequence[str]], limits: dict, max_classes: int,
                        max_name_len: int, max_pixels: Optional[int], max_side: Optional[int],
-                       preview_side: int = 768) -> List[str]:
+                       preview_side: int = 768, admit=None) -> List[str]:
     """Register ``/compare`` and ``/api/compare``; returns the offered method specs.
 
     Args:
         methods: specs offered on the page (``None``: :func:`default_methods`); every one is
             checked now (grammar, weights), so a bad list fails at start-up; the panels' models are
             built on first use and kept (CLIP, text cache and the config's VFM are shared).
+        admit: a context manager factory taken around each request (the app's bounded admission
+            queue, shared with ``/api/segment``: 503 when full).
     """
     from .app import BadRequest, data_uri, parse_background, parse_classes, parse_prob_thd
 
@@ -70,6 +72,12 @@ def add_compare_routes(app: Flask, segmenter, *, methods: Optional[Sequence[str]
 
     @app.post("/api/compare")
     def api_compare():
+        if admit is None:
+            return _compare_upload()
+        with admit():
+            return _compare_upload()
+
+    def _compare_upload():
         upload = request.files.get("image")
         if upload is None:
             raise BadRequest("no image uploaded: send it as the multipart field 'image'")
