@@ -88,6 +88,13 @@ class TextClassifier:
         return emb
 
     def _compute(self, queries: Sequence[str]) -> torch.Tensor:
+        unique = list(dict.fromkeys(queries))
+        if len(unique) < len(queries):
+            # a name listed twice (upstream's COCO-Object file: 'bed') gets bit-identical rows, so its
+            # two queries tie exactly and the lower class index wins, as in upstream's per-query loop
+            emb = self._compute(unique)
+            pos = {q: i for i, q in enumerate(unique)}
+            return emb[[pos[q] for q in queries]]
         model = self.clip_model
         device = next(model.parameters()).device
         prompts: List[str] = [t.format(q) for q in queries for t in self.templates]
