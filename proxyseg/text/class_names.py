@@ -76,15 +76,19 @@ class ClassNames:
         return [i for i, c in enumerate(self.classes) if all(first[n] < i for n in c)]
 
 
-def parse_class_names(entries: Union[str, Sequence[str]], source: str = "class list") -> ClassNames:
+def parse_class_names(entries: Union[str, Sequence[str]], source: str = "class list", *,
+                      shared: str = "warn") -> ClassNames:
     """Parse lines (or a comma-free list of entries) into :class:`ClassNames`.
 
     Blank lines and surrounding spaces are ignored; synonyms are split on ``;``; a UTF-8 byte-order
     mark at the start is dropped. Empty lists, empty synonyms, over-long names and control
     characters (tabs, ``\\x00``, ``\\x1e``...) inside a name raise :class:`ClassNamesError`. A name
     shared by two classes is kept (every query is embedded, as upstream) with a
-    :class:`SharedNameWarning`, once per class list.
+    :class:`SharedNameWarning`, once per class list; ``shared="error"`` refuses it instead (for
+    lists a user types, where a repeated name is a slip, not a file read as upstream reads it).
     """
+    if shared not in ("warn", "error"):
+        raise ValueError(f"shared must be 'warn' or 'error', got {shared!r}")
     if isinstance(entries, str):
         # only newlines separate lines: str.splitlines() would also split on \x1c-\x1e, \x85, U+2028
         entries = entries.split("\n")
@@ -114,10 +118,20 @@ def parse_class_names(entries: Union[str, Sequence[str]], source: str = "class l
         raise ClassNamesError(f"{source} is empty: give at least one class (one per line, synonyms separated by '; ')")
     if len(classes) > MAX_CLASSES:
         raise ClassNamesError(f"{source} has {len(classes)} classes; at most {MAX_CLASSES} are supported")
+    if shared == "error":
+        seen, dups = {}, []
+        for i, names in enumerate(classes):
+            for n in names:
+                key = n.lower()
+                if key in seen and seen[key] != i:
+                    dups.append(n)
+                seen.setdefault(key, i)
+        if dups:
+            raise ClassNamesError(f"{source}: duplicate class names across classes: {', '.join(sorted(set(dups)))}")
     result = ClassNames(tuple(classes))
-    shared = result.shared_names
-    if shared:
-        _warn_shared(result, shared, source)
+    owners = result.shared_names
+    if owners:
+        _warn_shared(result, owners, source)
     return result
 
 

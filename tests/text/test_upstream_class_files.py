@@ -167,3 +167,11 @@ def test_control_characters_are_refused(tmp_path, bad):
         load_class_names(path)
     with pytest.raises(ClassNamesError, match="line 1 .*control character"):
         parse_class_names([f"a{bad}b"])
+
+
+def test_typed_lists_may_refuse_shared_names():
+    """Files are read as upstream reads them; a list a user types (API, CLI, web) refuses a repeat."""
+    with pytest.warns(SharedNameWarning):
+        assert len(parse_class_names("cat\ndog\ncat", source="typed twice")) == 3
+    with pytest.raises(ClassNamesError, match="duplicate class names across classes: Cat"):
+        parse_class_names(["cat; dog", "Cat"], shared="error")
