@@ -26,6 +26,9 @@ def model_fingerprint(clip_model: nn.Module) -> str:
             t = t.detach().float().cpu()
             h.update(str(tuple(t.shape)).encode())
             h.update(t.flatten()[:4096].numpy().tobytes())
+    # the activation is not a weight: QuickGELU and GELU models with the same weights must not share a cache
+    acts = sorted({type(m).__name__ for m in clip_model.modules() if "gelu" in type(m).__name__.lower()})
+    h.update(",".join(acts).encode())
     return h.hexdigest()[:16]
 
 

@@ -163,3 +163,18 @@ def test_mmseg_preprocessor_constants_unchanged():
     from proxyseg.models.clip_factory import CLIP_MEAN, CLIP_STD
 
     assert CLIP_MEAN == (122.771, 116.746, 104.094) and CLIP_STD == (68.501, 66.632, 70.323)
+
+
+def test_text_cache_tells_the_activations_apart(tmp_path):
+    """A disk cache written by a GELU model must not be read back for the same weights with QuickGELU."""
+    from proxyseg.text import TextClassifier
+
+    torch.manual_seed(0)
+    cfg = tiny_clip_cfg()
+    gelu, tok = build_clip(model_cfg=cfg)
+    quick, _ = build_clip(model_cfg=cfg, quick_gelu=True)
+    quick.load_state_dict(gelu.state_dict())
+    a = TextClassifier(gelu, tok, ["a {}."], cache_dir=tmp_path).encode(["cat", "dog"])
+    b = TextClassifier(quick, tok, ["a {}."], cache_dir=tmp_path).encode(["cat", "dog"])
+    assert not torch.allclose(a, b, atol=1e-5)
+    assert len(list(tmp_path.glob("*.pt"))) == 2
