@@ -39,8 +39,8 @@ KNOWN_FIRST_NAME_DIFFERENCES: Dict[tuple, tuple] = {}
 #: (file, line index) -> synonyms upstream has and we leave out, with the reason
 KNOWN_SYNONYM_DIFFERENCES = {
     # upstream's background line holds 'bed', which is also COCO-Object class 60: the two queries
-    # tie and argmax picks background, so upstream can never predict 'bed'. Our parser (like
-    # any class list) allows a name in one class only.
+    # tie and argmax picks background, so upstream can never predict 'bed'. Our parser reads
+    # upstream's file as it is (tests/text/test_upstream_class_files.py); our own file leaves it out.
     ("coco_object.txt", 0): {"bed"},
 }
 VOC_RENAMES = {"boat": "ship", "diningtable": "table"}  # upstream's VOC names

@@ -179,7 +179,10 @@ class Segmenter:
             entries = list(classes)
         if background:
             entries = [str(background)] + entries
-        return parse_class_names(entries)
+        # a file (e.g. upstream's COCO-Object file, 'bed' twice) is read as upstream reads it; a typed
+        # list with a repeated name is a slip: refuse it
+        typed = background or not isinstance(classes, (ClassNames, os.PathLike))
+        return parse_class_names(entries, shared="error" if typed else "warn")
 
     def segment(self, image: ImageSource, classes: ClassesArg = None, *, background: Optional[str] = None,
                 prob_thd: Optional[float] = None, max_side: Optional[int] = None,

@@ -10,11 +10,21 @@ from ..errors import ConfigError
 
 CLIP_MEAN = (122.771, 116.746, 104.094)  # 0-255 RGB, as MMSeg's SegDataPreProcessor takes them
 CLIP_STD = (68.501, 66.632, 70.323)
+# OpenAI's exact constants (RGB in [0, 1]): upstream ProxyCLIP un-normalises the window with these
+# before the VFM (mc-lan/ProxyCLIP:proxyclip_segmentor.py, ``UnNormalize``), not with CLIP_MEAN / 255.
+OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
+OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 
 
 def build_clip(name: str = "ViT-B-16", pretrained: Optional[str] = "openai", *, checkpoint: Optional[str] = None,
-               model_cfg: Optional[dict] = None) -> Tuple[nn.Module, Callable]:
+               model_cfg: Optional[dict] = None, quick_gelu: Optional[bool] = None) -> Tuple[nn.Module, Callable]:
     """An open_clip ``CLIP`` and its tokenizer.
+
+    The MLP activation follows the weights: OpenAI's CLIPs were trained with QuickGELU (open_clip's
+    pretrained config for the ``openai`` tag says ``quick_gelu=True``), LAION's ``ViT-H-14``
+    (``laion2b_s32b_b79k``) with GELU. open_clip's plain ``ViT-B-16`` config builds GELU and only
+    warns, so the tag's setting is applied here, for hub tags and local files alike (as upstream
+    ProxyCLIP's OpenAI loader does).
 
     Args:
         name: open_clip model name (``ViT-B-16``, ``ViT-L-14``, ``ViT-H-14``).
@@ -23,23 +33,33 @@ def build_clip(name: str = "ViT-B-16", pretrained: Optional[str] = "openai", *, 
         checkpoint: a local weights file (or a directory to search) used before the hub.
         model_cfg: an open_clip model config dict (``embed_dim``, ``vision_cfg``, ``text_cfg``)
             to build a (tiny) random model instead of ``name``.
+        quick_gelu: ``None``: follow the pretrained tag's config (QuickGELU for ``openai``; without
+            a tag, the model config's own setting: GELU for ``ViT-B-16``, QuickGELU for
+            ``ViT-B-16-quickgelu``); ``True``/``False``: force QuickGELU / GELU (checkpoints whose tag
+            open_clip does not know).
     """
     import open_clip
 
     if model_cfg is not None:
-        model = open_clip.CLIP(**model_cfg)
+        cfg = dict(model_cfg)
+        if quick_gelu is not None:
+            cfg["quick_gelu"] = bool(quick_gelu)
+        model = open_clip.CLIP(**cfg)
         ctx = model_cfg.get("text_cfg", {}).get("context_length", 77)
         return model.eval(), open_clip.SimpleTokenizer(context_length=ctx)
     if name not in open_clip.list_models():
         raise ConfigError(f"unknown CLIP model {name!r}; valid open_clip names include ViT-B-16, ViT-L-14, ViT-H-14")
     tokenizer = open_clip.get_tokenizer(name)
+    if quick_gelu is None and pretrained:
+        quick_gelu = tag_quick_gelu(name, pretrained)
+    act = {} if quick_gelu is None else ({"force_quick_gelu": True} if quick_gelu else {"quick_gelu": False})
     if not pretrained:
-        return open_clip.create_model(name, pretrained=None).eval(), tokenizer
+        return open_clip.create_model(name, pretrained=None, **act).eval(), tokenizer
     stems = clip_weight_stems(name, pretrained)
     path = W.find_weights(stems, checkpoint)
     if path is not None:
         try:
-            model = open_clip.create_model(name, pretrained=str(path))
+            model = open_clip.create_model(name, pretrained=str(path), **act)
         except Exception as e:
             from ..errors import CheckpointError
 
@@ -50,11 +70,25 @@ def build_clip(name: str = "ViT-B-16", pretrained: Optional[str] = "openai", *, 
     if W.offline():
         raise W.missing(f"CLIP {name} ({pretrained})", stems, source)
     try:
-        model = open_clip.create_model(name, pretrained=pretrained)
+        model = open_clip.create_model(name, pretrained=pretrained, **act)
     except Exception as e:
         raise W.missing(f"CLIP {name} ({pretrained})", stems, source,
                         reason=f"download failed: {type(e).__name__}") from None
     return model.eval(), tokenizer
+
+
+def tag_quick_gelu(name: str, pretrained: str) -> Optional[bool]:
+    """Whether open_clip's pretrained config for ``name``/``pretrained`` says QuickGELU.
+
+    ``True`` for ``openai`` (ViT-B-16, ViT-L-14), ``False`` for tags trained with GELU
+    (``laion2b_s32b_b79k``), ``None`` for a tag open_clip does not know (the model config decides).
+    """
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(name, pretrained) if name in open_clip.list_models() else {}
+    if not cfg:
+        return None
+    return bool(cfg.get("quick_gelu", False))
 
 
 def clip_weight_stems(name: str, pretrained: str) -> list:

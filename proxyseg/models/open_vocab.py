@@ -28,7 +28,7 @@ from ..text.classifier import TextClassifier
 from ..text.templates import TEMPLATES
 from ..methods import Method, build_method
 from .clip_dense import DenseCLIP, MethodSpec
-from .clip_factory import CLIP_MEAN, CLIP_STD, build_clip
+from .clip_factory import OPENAI_MEAN, OPENAI_STD, build_clip
 from .vfm import VFM, build_vfm
 
 ClassSpec = Union[str, os.PathLike, Sequence[str], ClassNames]
@@ -111,8 +111,9 @@ class OpenVocabSegmenter(nn.Module):
         self.amp = amp
         self.amp_clip = bool(amp_clip)
         self.text = TextClassifier(clip_model, tokenizer, templates, cache_dir=text_cache_dir)
-        self.register_buffer("clip_mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) / 255, persistent=False)
-        self.register_buffer("clip_std", torch.tensor(CLIP_STD).view(1, 3, 1, 1) / 255, persistent=False)
+        # OpenAI's exact mean/std, as upstream un-normalises for the VFM (and its demo.py normalises)
+        self.register_buffer("clip_mean", torch.tensor(OPENAI_MEAN).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("clip_std", torch.tensor(OPENAI_STD).view(1, 3, 1, 1), persistent=False)
         # buffers, so that model.to(device) moves them and no forward copies the text per window batch
         self.register_buffer("query_features", None, persistent=False)
         self.register_buffer("query_idx", None, persistent=False)

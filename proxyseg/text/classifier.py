@@ -28,7 +28,10 @@ CACHE_VERSION = 2  # bump when the stored format or the embedding recipe changes
 def model_identity(clip_model: nn.Module) -> str:
     """The text tower's architecture: class name and every text parameter's name and shape."""
     shapes = [f"{n}:{tuple(p.shape)}" for n, p in _text_params(clip_model)]
-    return f"{type(clip_model).__module__}.{type(clip_model).__qualname__}|" + ",".join(shapes)
+    # the activation is not a weight: QuickGELU and GELU models with the same weights must not share a cache
+    acts = sorted({type(m).__name__ for m in clip_model.modules() if "gelu" in type(m).__name__.lower()})
+    return (f"{type(clip_model).__module__}.{type(clip_model).__qualname__}|" + ",".join(shapes)
+            + "|act:" + ",".join(acts))
 
 
 def model_fingerprint(clip_model: nn.Module) -> str:
@@ -153,6 +156,13 @@ class TextClassifier:
             pass  # a read-only cache is not an error
 
     def _compute(self, queries: Sequence[str]) -> torch.Tensor:
+        unique = list(dict.fromkeys(queries))
+        if len(unique) < len(queries):
+            # a name listed twice (upstream's COCO-Object file: 'bed') gets bit-identical rows, so its
+            # two queries tie exactly and the lower class index wins, as in upstream's per-query loop
+            emb = self._compute(unique)
+            pos = {q: i for i, q in enumerate(unique)}
+            return emb[[pos[q] for q in queries]]
         model = self.clip_model
         device = next(model.parameters()).device
         prompts: List[str] = [t.format(q) for q in queries for t in self.templates]

@@ -16,10 +16,8 @@ def test_parse_synonyms_blank_lines_and_spaces():
 @pytest.mark.parametrize("text,msg", [
     ("", "is empty"),
     ("\n  \n", "is empty"),
-    ("cat\ndog\ncat", "duplicate class names"),
-    ("cat; dog\ndog", "duplicate class names"),
     (";;\n", "has no class name"),
-    ("x" * 101, "longer than 100"),
+    ("x" * 301, "longer than 300"),
 ])
 def test_bad_class_lists(text, msg):
     with pytest.raises(ClassNamesError, match=msg):

@@ -8,7 +8,7 @@ data_preprocessor = dict(
 model = dict(
     type='ProxyCLIPSegmentor',
     data_preprocessor=data_preprocessor,
-    clip=dict(name='ViT-B-16', pretrained='openai', checkpoint=None),
+    clip=dict(name='ViT-B-16', pretrained='openai', checkpoint=None),  # + quick_gelu=None: follow the tag
     vfm=dict(type='dino', arch='b8', checkpoint=None),
     method='proxyclip',
     name_path=None,  # set by the experiment from the dataset base: {{_base_.class_names}}
