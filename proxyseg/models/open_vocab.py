@@ -3,7 +3,9 @@
 ``predict_logits(image)``: (under ``autocast()`` when ``amp`` is set) ``slide_inference`` over
 batched windows -> ``forward_windows(windows)``: VFM features (``proxyclip``) + dense CLIP ->
 L2-normalise -> ``@ text.T`` (or feature adjustment), fp32 -> bilinear to window size, done while
-merging straight into each window's crop region. ``postprocess(logits)``: ``softmax(logit_scale * logits)``
+merging straight into each window's crop region -> bilinear to ``out_size`` -> optional logit
+post-processing (``postprocess=dict(type='pamr')``, on the image resized to ``out_size``).
+``postprocess(logits)``: ``softmax(logit_scale * logits)``
 over queries -> max over each class's synonyms -> argmax; max prob < ``prob_thd`` -> class 0.
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ import torch.nn.functional as F
 from ..errors import ConfigError, check_range
 from ..ops.feature_adjust import feature_adjust_logits
 from ..ops.memory import split_on_oom
+from ..ops.postprocess import LogitPostprocess, build_postprocess
 from ..ops.slide import lcm, slide_inference
 from ..text.class_names import ClassNames, load_class_names, parse_class_names
 from ..text.classifier import TextClassifier
@@ -63,6 +66,12 @@ class OpenVocabSegmenter(nn.Module):
             a GPU, a little less agreement with fp32); PAM weights, the text head and the merge
             stay fp32.
         amp_clip: also autocast the CLIP encoder when ``amp`` is set.
+        postprocess: logit refinement (:mod:`proxyseg.ops.postprocess`), e.g.
+            ``dict(type='pamr', dilations=(8, 16), iters=10)``; ``None`` (default) = off. Runs in
+            ``predict_logits`` on the per-query logits at the output size, before the logit scale,
+            synonym max and softmax, with the CLIP-normalised image resized (bilinear) to that size,
+            where SCLIP and NACLIP apply PAMR. Kept as ``self.logit_postprocess`` (``postprocess``
+            is the method that turns logits into probabilities and a mask).
     """
 
     def __init__(self, clip_model: nn.Module, tokenizer, vfm: Optional[VFM] = None, *, classes: ClassSpec,
@@ -71,7 +80,7 @@ class OpenVocabSegmenter(nn.Module):
                  prob_thd: float = 0.0, feature_adjust: bool = False, slide_crop: Optional[int] = 336,
                  slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
                  text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0,
-                 amp: Optional[str] = None, amp_clip: bool = False):
+                 amp: Optional[str] = None, amp_clip: bool = False, postprocess: Optional[dict] = None):
         super().__init__()
         method = build_method(method, beta=beta, gamma=gamma)
         if method.needs_vfm and vfm is None:
@@ -98,6 +107,7 @@ class OpenVocabSegmenter(nn.Module):
         self.background_idx = background_idx
         self.amp = amp
         self.amp_clip = bool(amp_clip)
+        self.logit_postprocess: Optional[LogitPostprocess] = build_postprocess(postprocess)
         self.text = TextClassifier(clip_model, tokenizer, templates, cache_dir=text_cache_dir)
         self.register_buffer("clip_mean", torch.tensor(CLIP_MEAN).view(1, 3, 1, 1) / 255, persistent=False)
         self.register_buffer("clip_std", torch.tensor(CLIP_STD).view(1, 3, 1, 1) / 255, persistent=False)
@@ -202,7 +212,16 @@ class OpenVocabSegmenter(nn.Module):
                                      window_batch=self.window_batch, progress=progress, resize_windows=True)
         if out_size is not None and tuple(out_size) != tuple(logits.shape[-2:]):
             logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]
+        if self.logit_postprocess is not None:
+            logits = self.refine_logits(image, logits)
         return logits
+
+    def refine_logits(self, image: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """Apply ``logit_postprocess`` to ``(Q, H', W')`` logits with the ``(3, H, W)`` image resized to H', W'."""
+        img = image[None].float()
+        if tuple(img.shape[-2:]) != tuple(logits.shape[-2:]):
+            img = F.interpolate(img, size=tuple(logits.shape[-2:]), mode="bilinear", align_corners=False)
+        return self.logit_postprocess(img, logits[None].float())[0]
 
     def postprocess(self, logits: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(Q, H, W)`` logits -> class probabilities ``(K, H, W)`` and mask ``(H, W)`` (int64).
