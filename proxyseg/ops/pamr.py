@@ -57,7 +57,7 @@ def pamr_affinity(image: torch.Tensor, dilations: Sequence[int] = (8, 16)) -> to
 
 
 def pamr(image: torch.Tensor, logits: torch.Tensor, dilations: Sequence[int] = (8, 16), iters: int = 10,
-         *, chunk_bytes: int = 256 * 2 ** 20) -> torch.Tensor:
+         *, chunk_bytes: int = 64 * 2 ** 20) -> torch.Tensor:
     """Refine ``logits (B, Q, H, W)`` with the local affinities of ``image (B, 3, H, W)`` (same H, W).
 
     Returns float32 ``(B, Q, H, W)``. ``chunk_bytes`` bounds the memory of one chunk of queries.
@@ -74,7 +74,7 @@ def pamr(image: torch.Tensor, logits: torch.Tensor, dilations: Sequence[int] = (
     aff = pamr_affinity(image, dilations)  # (B, P, H, W)
     b, q, h, w = logits.shape
     step = max(1, int(chunk_bytes) // max(1, b * h * w * 4))
-    out = []
+    out = torch.empty((b, q, h, w), dtype=torch.float32, device=logits.device)
     for start in range(0, q, step):
         m = logits[:, start:start + step].float()
         for _ in range(int(iters)):
@@ -87,5 +87,5 @@ def pamr(image: torch.Tensor, logits: torch.Tensor, dilations: Sequence[int] = (
                     i += 1
                 del padded
             m = acc
-        out.append(m)
-    return torch.cat(out, dim=1) if len(out) > 1 else out[0]
+        out[:, start:start + step] = m
+    return out
