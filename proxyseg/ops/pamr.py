@@ -10,9 +10,10 @@ softmax over all ``8 * len(dilations)`` neighbours; then ``iters`` times
 
 Memory: shifted views of padded tensors instead of the reference's stacked
 ``(B, Q, 16, H, W)`` copies, and the queries go through in chunks of at most ``chunk_bytes``
-(they are independent given the affinities). Peak extra memory is about
-``(8 * len(dilations) + 8) * B * H * W * 4`` bytes plus ~3 chunks: measured ~0.66 GB for a
-2048 x 2048 image with any number of queries (docs/methods.md, "PAMR").
+(they are independent given the affinities). Peak memory beyond the inputs: the output plus ``~(8 * len(dilations) + 10) * B * H * W * 4`` bytes and ~3 query chunks: measured
+on CPU, 0.3-0.4 GB beyond the input and output for a 2048 x 2048 image, whatever the number of
+queries (the reference's stacked copies would take 16x the logits: 37 GB for 150 queries);
+docs/fidelity.md "PAMR".
 """
 from __future__ import annotations
 
