@@ -10,8 +10,9 @@ softmax over all ``8 * len(dilations)`` neighbours; then ``iters`` times
 
 Memory: shifted views of padded tensors instead of the reference's stacked
 ``(B, Q, 16, H, W)`` copies, and the queries go through in chunks of at most ``chunk_bytes``
-(they are independent given the affinities). Peak memory beyond the inputs: the output plus ``~(8 * len(dilations) + 10) * B * H * W * 4`` bytes and ~3 query chunks: measured
-on CPU, 0.3-0.4 GB beyond the input and output for a 2048 x 2048 image, whatever the number of
+(they are independent given the affinities). Peak memory beyond the inputs: the output plus
+``~(8 * len(dilations) + 10) * B * H * W * 4`` bytes and ~3 query chunks; measured on CPU,
+0.3-0.4 GB beyond the inputs and the output for a 2048 x 2048 image, whatever the number of
 queries (the reference's stacked copies would take 16x the logits: 37 GB for 150 queries);
 docs/fidelity.md "PAMR".
 """
