@@ -4,6 +4,7 @@ import torch
 from proxyseg.errors import ConfigError
 from proxyseg.models import DenseCLIP, build_vfm
 from proxyseg.models.pos_embed import interpolate_grid_pos_embed
+from proxyseg.ops.clip_block import cls_token
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +47,11 @@ def test_proxyclip_on_vfm_grid_and_differs_from_clip(dense, tiny_vfm, hw):
 def test_all_modes_and_cls(dense):
     x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
-        for mode in ("clip", "maskclip", "clearclip", "sclip"):
+        for mode in ("clip", "maskclip", "clearclip", "sclip", "naclip"):
             assert dense(x, mode=mode).shape == (1, 32, 4, 6)
         feats, cls = dense.forward_features(x, mode="clip", return_cls=True)
     assert cls.shape == (1, 32)
-    with pytest.raises(ConfigError, match="valid: clip, maskclip, proxyclip"):
+    with pytest.raises(ConfigError, match=r"unknown method 'nope'.*valid: .*clip, maskclip, naclip, proxyclip, sclip"):
         dense(x, mode="nope")
     with pytest.raises(ConfigError, match="needs vfm_feats"):
         dense(x, mode="proxyclip")
@@ -59,9 +60,9 @@ def test_all_modes_and_cls(dense):
 def test_cls_pass_equals_full_last_block(dense):
     x = torch.randn(2, 3, 64, 64)
     with torch.no_grad():
-        tokens, _ = dense._tokens(x)
+        tokens, _ = dense.trunk(x)
         last = dense.visual.transformer.resblocks[-1]
-        assert torch.allclose(dense._cls_token(last, tokens), last(tokens)[:, 0], atol=1e-5)
+        assert torch.allclose(cls_token(last, tokens), last(tokens)[:, 0], atol=1e-5)
 
 
 def test_pos_embed_dino_convention():
