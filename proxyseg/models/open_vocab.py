@@ -80,7 +80,8 @@ class OpenVocabSegmenter(nn.Module):
                  prob_thd: float = 0.0, feature_adjust: bool = False, slide_crop: Optional[int] = 336,
                  slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
                  text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0,
-                 amp: Optional[str] = None, amp_clip: bool = False, postprocess: Optional[dict] = None):
+                 amp: Optional[str] = None, amp_clip: bool = False,
+                 postprocess: Optional[dict] = None):
         super().__init__()
         method = build_method(method, beta=beta, gamma=gamma)
         if method.needs_vfm and vfm is None:

@@ -10,7 +10,8 @@ from .conftest import heads, merge
 
 def reference_sclip(block, x):
     q, k, v, scale = heads(block, x)
-    attn = F.softmax(torch.bmm(q, q.transpose(1, 2)) * scale, -1) + F.softmax(torch.bmm(k, k.transpose(1, 2)) * scale, -1)
+    attn = (F.softmax(torch.bmm(q, q.transpose(1, 2)) * scale, -1)
+            + F.softmax(torch.bmm(k, k.transpose(1, 2)) * scale, -1))
     x = x + block.attn.out_proj(merge(torch.bmm(attn, v), x.shape[0]))
     x = x + block.mlp(block.ln_2(x))
     return x[:, 1:]
