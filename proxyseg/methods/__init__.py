@@ -13,7 +13,7 @@ import importlib
 from .base import METHODS, Method, build_method, method_names, register_method
 
 # the registered method files; a new method adds its module name here
-_MODULES = ("clip", "maskclip", "proxyclip", "clearclip", "sclip", "trident")
+_MODULES = ("clip", "maskclip", "proxyclip", "clearclip", "sclip", "naclip", "trident")
 
 
 def _load_all() -> None:

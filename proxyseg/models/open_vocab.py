@@ -3,7 +3,9 @@
 ``predict_logits(image)``: (under ``autocast()`` when ``amp`` is set) ``slide_inference`` over
 batched windows -> ``forward_windows(windows)``: VFM features (``proxyclip``) + dense CLIP ->
 L2-normalise -> ``@ text.T`` (or feature adjustment), fp32 -> bilinear to window size, done while
-merging straight into each window's crop region. ``postprocess(logits)``: ``softmax(logit_scale * logits)``
+merging straight into each window's crop region -> bilinear to ``out_size`` -> optional logit
+post-processing (``postprocess=dict(type='pamr')``, on the image resized to ``out_size``).
+``postprocess(logits)``: ``softmax(logit_scale * logits)``
 over queries -> max over each class's synonyms -> argmax; max prob < ``prob_thd`` -> class 0.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch.nn.functional as F
 from ..errors import ConfigError, check_range
 from ..ops.feature_adjust import feature_adjust_logits
 from ..ops.memory import split_on_oom
+from ..ops.postprocess import LogitPostprocess, build_postprocess
 from ..ops.slide import lcm, slide_inference
 from ..text.class_names import ClassNames, load_class_names, parse_class_names
 from ..text.classifier import TextClassifier
@@ -67,6 +70,12 @@ class OpenVocabSegmenter(nn.Module):
         amp_clip: also autocast the CLIP encoder when ``amp`` is set.
         guide_vfm: a second, image-level VFM for methods with a ``guide`` (Trident: SAM).
         area_thd: SCLIP's small-class removal (see :func:`drop_small_classes`); ``None``/0: off.
+        postprocess: logit refinement (:mod:`proxyseg.ops.postprocess`), e.g.
+            ``dict(type='pamr', dilations=(8, 16), iters=10)``; ``None`` (default) = off. Runs in
+            ``predict_logits`` on the per-query logits at the output size, before the logit scale,
+            synonym max and softmax, with the CLIP-normalised image resized (bilinear) to that size,
+            where SCLIP and NACLIP apply PAMR. Kept as ``self.logit_postprocess`` (``postprocess``
+            is the method that turns logits into probabilities and a mask).
     """
 
     def __init__(self, clip_model: nn.Module, tokenizer, vfm: Optional[VFM] = None, *, classes: ClassSpec,
@@ -76,7 +85,7 @@ class OpenVocabSegmenter(nn.Module):
                  slide_stride: int = 112, window_batch: int = 8, templates: Union[str, Sequence[str]] = "openai_imagenet",
                  text_cache_dir: Optional[os.PathLike] = None, background_idx: int = 0,
                  amp: Optional[str] = None, amp_clip: bool = False, guide_vfm: Optional[VFM] = None,
-                 area_thd: Optional[float] = None):
+                 area_thd: Optional[float] = None, postprocess: Optional[dict] = None):
         super().__init__()
         method = build_method(method, beta=beta, gamma=gamma)
         if method.needs_vfm and vfm is None:
@@ -110,6 +119,7 @@ class OpenVocabSegmenter(nn.Module):
         self.background_idx = background_idx
         self.amp = amp
         self.amp_clip = bool(amp_clip)
+        self.logit_postprocess: Optional[LogitPostprocess] = build_postprocess(postprocess)
         self.text = TextClassifier(clip_model, tokenizer, templates, cache_dir=text_cache_dir)
         # OpenAI's exact mean/std, as upstream un-normalises for the VFM (and its demo.py normalises)
         self.register_buffer("clip_mean", torch.tensor(OPENAI_MEAN).view(1, 3, 1, 1), persistent=False)
@@ -244,6 +254,8 @@ class OpenVocabSegmenter(nn.Module):
         """Merged ``(Q, H, W)`` logits -> resized to ``out_size`` (and post-processed)."""
         if out_size is not None and tuple(out_size) != tuple(logits.shape[-2:]):
             logits = F.interpolate(logits[None], size=tuple(out_size), mode="bilinear", align_corners=False)[0]
+        if self.logit_postprocess is not None:
+            logits = self.refine_logits(image, logits)
         return logits
 
     def image_level_logits(self, image: torch.Tensor, out_size: Optional[Tuple[int, int]] = None) -> torch.Tensor:
@@ -257,6 +269,13 @@ class OpenVocabSegmenter(nn.Module):
             logits = (feats @ self.query_features.t()).t().reshape(1, -1, h, w)
             size = tuple(out_size) if out_size is not None else tuple(image.shape[-2:])
             return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)[0]
+
+    def refine_logits(self, image: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """Apply ``logit_postprocess`` to ``(Q, H', W')`` logits with the ``(3, H, W)`` image resized to H', W'."""
+        img = image[None].float()
+        if tuple(img.shape[-2:]) != tuple(logits.shape[-2:]):
+            img = F.interpolate(img, size=tuple(logits.shape[-2:]), mode="bilinear", align_corners=False)
+        return self.logit_postprocess(img, logits[None].float())[0]
 
     def postprocess(self, logits: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(Q, H, W)`` logits -> class probabilities ``(K, H, W)`` and mask ``(H, W)`` (int64).

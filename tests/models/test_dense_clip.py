@@ -47,11 +47,11 @@ def test_proxyclip_on_vfm_grid_and_differs_from_clip(dense, tiny_vfm, hw):
 def test_all_modes_and_cls(dense):
     x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
-        for mode in ("clip", "maskclip", "clearclip", "sclip"):
+        for mode in ("clip", "maskclip", "clearclip", "sclip", "naclip"):
             assert dense(x, mode=mode).shape == (1, 32, 4, 6)
         feats, cls = dense.forward_features(x, mode="clip", return_cls=True)
     assert cls.shape == (1, 32)
-    with pytest.raises(ConfigError, match="valid: .*clip, maskclip, proxyclip"):
+    with pytest.raises(ConfigError, match=r"unknown method 'nope'.*valid: .*clip, maskclip, naclip, proxyclip, sclip"):
         dense(x, mode="nope")
     with pytest.raises(ConfigError, match="needs vfm_feats"):
         dense(x, mode="proxyclip")
