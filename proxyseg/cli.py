@@ -75,11 +75,3 @@ def resolve_device(device: str) -> str:
     if not (device == "cpu" or device.startswith("cuda")):
         raise UsageError(f"--device must be cpu, cuda or cuda:N, got {device!r}")
     return device
-
-
-def select_device(device: str) -> str:
-    """Like :func:`resolve_device`; ``cpu`` also hides GPUs from this process (mmengine picks CUDA
-    whenever it sees one)."""
-    if device == "cpu":
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    return resolve_device(device)

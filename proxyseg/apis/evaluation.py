@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional, Sequence
 
 from ..errors import ClassNamesError, UsageError
-from .usage import REPO_ROOT, check_model_values, check_numbers, check_paths, load_light_config
+from .usage import REPO_ROOT, check_model_keys, check_model_values, check_numbers, check_paths, load_light_config
 
 TRAINING_FREE = "ProxyCLIPSegmentor"
 
@@ -51,6 +51,7 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
     check_numbers(limit=limit, window_batch=window_batch, show_n=show_n)
     check_paths(config, data_root, checkpoint)
     cfg = load_light_config(config, cfg_options)
+    check_model_keys(cfg.model)
     check_model_values(cfg.model)
     from ..cli import resolve_device
 
@@ -286,7 +287,7 @@ def write_results(runner, cfg, config: str, metrics: dict, seconds: float, devic
     model_cfg = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
     ds = cfg.test_dataloader.dataset
     res = dict(
-        config=Path(config).stem, config_path=str(config), **describe_runner_model(runner, cfg), **fields,
+        config=Path(config).stem, config_path=str(config), **{**describe_runner_model(runner, cfg), **fields},
         dataset=ds.get("type"), data_root=ds.get("data_root"),
         **{k: None if metrics.get(k) is None else round(float(metrics[k]), 2) for k in ("mIoU", "aAcc", "mAcc")},
         images=getattr(evaluator, "num_images", None), seconds=round(seconds, 2),

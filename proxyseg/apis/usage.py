@@ -89,8 +89,9 @@ def load_light_config(config: str, cfg_options: Sequence[str] = ()):
 
     try:
         cfg = Config.fromfile(str(config), import_custom_modules=False)
-    except SyntaxError as e:
-        raise UsageError(f"config {e.filename or config} line {e.lineno}: syntax error ({e.msg}); fix the file") \
+    except SyntaxError as e:  # mmengine parses without a file name: '<unknown>' means this file
+        where = e.filename if e.filename and not e.filename.startswith("<") else config
+        raise UsageError(f"config {where} line {e.lineno}: syntax error ({e.msg}); fix the file") \
             from None
     except Exception as e:  # bad _base_ path, bad {{ }} reference, a NameError in the file ...
         raise UsageError(f"config {config} cannot be read: {type(e).__name__}: {str(e).strip()}") from None
@@ -150,7 +151,7 @@ def segmentor_keys() -> frozenset:
 def check_option_key(cfg, key: str) -> None:
     """``--cfg-options`` ``key`` must name an existing entry (or a known model argument)."""
     parts = key.split(".")
-    node: Any = cfg
+    node: Any = getattr(cfg, "_cfg_dict", cfg)  # mmengine Config is not a Mapping; its ConfigDict is
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
         if isinstance(node, (list, tuple)):

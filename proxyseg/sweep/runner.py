@@ -1,4 +1,4 @@
-"""Run a sweep's cells through ``tools/test.py``, resumably, rewriting the tables after each cell.
+"""Run a sweep's cells through ``proxyseg.apis.evaluate`` (tools/test.py's arguments), resumably, rewriting the tables after each cell.
 
 Call graph::
 
@@ -8,7 +8,7 @@ Call graph::
         write_outputs()                                   # table.{md,csv,json}
         for each cell to run:  (tqdm bar over cells)
           state runs += 1, status 'running'               # cells/<id>/cell.json (atomic)
-          run_cell_inprocess() | run_cell_subprocess()    # tools/test.py main(argv)
+          run_cell_inprocess() | run_cell_subprocess()    # proxyseg.apis.test_cli main(argv)
             -> cells/<id>/results.json (atomic, written by tools/test.py), sweep.log
           status 'done' | 'failed' (+ error line)         # cell.json (atomic)
           write_outputs()                                 # tables; pictures every PLOT_EVERY s
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.util
 import io
 import json
 import os
@@ -44,9 +43,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ..errors import ProxySegError, UsageError
 from ..results import atomic_write_json
+from .cells import cell_status, find_overlays, read_json, read_results, read_state  # noqa: F401
 from .spec import REPO_ROOT, Cell, Spec
 
-TEST_SCRIPT = REPO_ROOT / "tools" / "test.py"
+TEST_MODULE = "proxyseg.apis.test_cli"  # tools/test.py's argument parser + main, as a package module
 PLOT_EVERY = 60.0  # seconds between picture refreshes while a sweep runs (always drawn at the end)
 
 
@@ -106,55 +106,6 @@ def split_cfg_options(args: Sequence[str]):
             rest.append(args[i])
             i += 1
     return rest, opts
-
-
-# ---------------------------------------------------------------------------------------------
-# per-cell files
-
-
-def read_json(path: Path) -> Optional[Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def read_results(cell_dir: Path) -> Optional[Dict[str, Any]]:
-    """tools/test.py's ``results.json`` if it parses and holds metrics; else ``None``."""
-    res = read_json(cell_dir / "results.json")
-    return res if isinstance(res, dict) and "mIoU" in res else None
-
-
-def read_state(cell_dir: Path) -> Dict[str, Any]:
-    st = read_json(cell_dir / "cell.json")
-    return st if isinstance(st, dict) else {}
-
-
-def cell_status(cell_dir: Path) -> str:
-    """``done`` (results parse) | ``failed`` | ``interrupted`` (killed while running) | ``pending``."""
-    if read_results(cell_dir) is not None:
-        return "done"
-    st = read_state(cell_dir).get("status")
-    if st == "failed":
-        return "failed"
-    if st in ("running", "interrupted"):
-        return "interrupted"
-    return "pending"
-
-
-def find_overlays(cell_dir: Path) -> List[Path]:
-    """Overlay PNGs written by tools/test.py ``--show-dir <cell>/vis``, in test order."""
-    vis = cell_dir / "vis"
-    if not vis.is_dir():
-        return []
-
-    def step(p: Path):
-        stem = p.stem
-        tail = stem.rsplit("_", 1)[-1]
-        return (int(tail) if tail.isdigit() else 1 << 30, stem)
-
-    return sorted((p for p in vis.rglob("*.png") if not p.name.startswith(".")), key=step)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,20 +190,12 @@ def _capture(log_path: Path, tee: bool):
             sys.stdout, sys.stderr = out, err
 
 
-_TEST_MODULE = None
+def test_main(argv: List[str]) -> int:
+    """``tools/test.py``'s ``main(argv)`` (:mod:`proxyseg.apis.test_cli`): parses ``argv`` and
+    calls :func:`proxyseg.apis.evaluation.evaluate` in this process; settings travel as arguments."""
+    from ..apis.test_cli import main
 
-
-def load_test_module():
-    """``tools/test.py`` as a module (loaded once), so cells run without a new interpreter."""
-    global _TEST_MODULE
-    if _TEST_MODULE is None:
-        if not TEST_SCRIPT.is_file():
-            raise UsageError(f"{TEST_SCRIPT} not found; tools/sweep.py runs cells through it")
-        spec = importlib.util.spec_from_file_location("proxyseg_tools_test", TEST_SCRIPT)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        _TEST_MODULE = mod
-    return _TEST_MODULE
+    return main(argv)
 
 
 def error_line(exc: BaseException) -> str:
@@ -559,12 +502,11 @@ class SweepRunner:
         return False, err
 
     def _run_inprocess(self, argv: List[str], log_path: Path):
-        mod = load_test_module()
         rc, err = 0, None
         with _capture(log_path, tee=self.opt.verbose) as log:
             print(f"$ python tools/test.py {' '.join(argv)}", flush=True)
             try:
-                rc = mod.main(argv) or 0
+                rc = test_main(argv) or 0
             except KeyboardInterrupt:
                 raise
             except SystemExit as e:  # argparse errors
@@ -582,19 +524,20 @@ class SweepRunner:
 
     def _run_subprocess(self, argv: List[str], log_path: Path):
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, str(TEST_SCRIPT), *argv]
+        cmd = [sys.executable, "-m", TEST_MODULE, *argv]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"$ {' '.join(cmd)}\n")
             log.flush()
             if self.opt.verbose:
-                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                         preexec_fn=_die_with_parent if os.name == "posix" else None)
                 for line in proc.stdout:
                     log.write(line)
                     self._console.write(line)
                 rc = proc.wait()
             else:
-                rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT,
+                rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                      preexec_fn=_die_with_parent if os.name == "posix" else None)
         return rc, (last_error_line(log_path) if rc else None)
 
