@@ -299,12 +299,12 @@ def write_results(runner, cfg, config: str, metrics: dict, seconds: float, devic
         git_commit=R.git_commit(REPO_ROOT), config_hash=R.text_hash(cfg.pretty_text), timestamp=runner.timestamp,
         **extra,
     )
+    res["log_file"] = str(Path(runner.log_dir) / f"{runner.timestamp}.log")
     md = R.results_markdown(res)
     for d in (Path(runner.log_dir), Path(cfg.work_dir)):
         R.atomic_write_json(d / "results.json", res)
         R.atomic_write_text(d / "results.md", md)
     res["results_path"] = str(Path(runner.log_dir) / "results.json")
-    res["log_file"] = str(Path(runner.log_dir) / f"{runner.timestamp}.log")
     return res
 
 
