@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from .flags import add_device_flag
+from .flags import add_checkpoint_flag, add_device_flag
 
 USAGE = """Train an MMSeg model from a config with mmengine's Runner (MaskCLIP+ students on pseudo-labels).
 
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override config entries, mmengine style: train_cfg.max_iters=1000 "
                         "train_dataloader.batch_size=8")
     p.add_argument("--data-root", help="dataset root (overrides data_root of the train/val/test datasets)")
+    add_checkpoint_flag(p, help="weights: a folder searched first for every model's weight files, or a trained "
+                                "MMSeg model's .pth to start from (load_from)")
     add_device_flag(p)
     p.add_argument("--test", action="store_true", help="after training, evaluate on test_dataloader and write "
                                                        "results.{json,md} (same format as tools/test.py)")
@@ -54,7 +56,7 @@ def train_from_argv(argv: Optional[List[str]] = None):
     from .training import train
 
     runner = train(args.config, work_dir=args.work_dir, data_root=args.data_root, cfg_options=args.cfg_options,
-                   resume=args.resume, amp=args.amp, device=args.device, test=args.test, seed=args.seed,
+                   resume=args.resume, amp=args.amp, checkpoint=args.checkpoint, device=args.device, test=args.test, seed=args.seed,
                    deterministic=args.deterministic, check_data=not args.no_check, launcher=args.launcher,
                    verbose=args.verbose)
     if runner.results:

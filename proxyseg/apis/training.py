@@ -23,7 +23,8 @@ from .usage import REPO_ROOT, check_paths, load_light_config
 
 
 def train(config: str, *, work_dir: Optional[str] = None, data_root: Optional[str] = None,
-          cfg_options: Sequence[str] = (), resume: Optional[str] = None, amp: bool = False, device: str = "auto",
+          cfg_options: Sequence[str] = (), resume: Optional[str] = None, amp: bool = False,
+          checkpoint: Optional[str] = None, device: str = "auto",
           test: bool = False, seed: int = 0, deterministic: bool = False, check_data: bool = True,
           launcher: str = "none", verbose: bool = False):
     """Train ``config``; returns the finished mmengine ``Runner`` (``runner.results``: the results
@@ -31,10 +32,14 @@ def train(config: str, *, work_dir: Optional[str] = None, data_root: Optional[st
 
     Args:
         resume: ``'auto'`` (the work dir's last checkpoint) or a checkpoint path; ``None``: start fresh.
+        checkpoint: a weights folder searched first (scoped to this call) or a ``.pth`` to start from.
         amp: fp16 ``AmpOptimWrapper`` (needs a GPU). device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``.
     """
-    check_paths(config, data_root)
+    check_paths(config, data_root, checkpoint)
     cfg = load_light_config(config, cfg_options)
+    folder = Path(checkpoint).expanduser() if checkpoint and Path(checkpoint).expanduser().is_dir() else None
+    if checkpoint and folder is None:
+        cfg.load_from = str(Path(checkpoint).expanduser())
     from ..cli import resolve_device
 
     device = resolve_device(device)
@@ -57,7 +62,9 @@ def train(config: str, *, work_dir: Optional[str] = None, data_root: Optional[st
 
     from ..mmseg.pseudo_labels import trusted_local_checkpoints
 
-    with quiet_console(verbose):
+    from ..weights import weights_dir
+
+    with weights_dir(folder), quiet_console(verbose):
         runner = Runner.from_cfg(cfg)
         place_model(runner, device)
         with trusted_local_checkpoints():  # resume / load_from of mmengine checkpoints under torch >= 2.6

@@ -110,16 +110,16 @@ def check_top_level_keys(cfg, config: str = "config") -> None:
     for key in cfg.keys():
         if key in known or key.startswith("_"):
             continue
-        near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.8)
+        near = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.88)
         if near:
             raise UsageError(f"{config}: unknown top-level key {key!r}; did you mean {near[0]!r}?")
 
 
 @functools.lru_cache(maxsize=1)
 def _base_keys() -> frozenset:
-    """Top-level names assigned in the repo's ``configs/_base_`` files."""
+    """Top-level names assigned in the repo's config files (helper variables included)."""
     keys = set()
-    for p in (REPO_ROOT / "configs" / "_base_").rglob("*.py"):
+    for p in (REPO_ROOT / "configs").rglob("*.py"):
         try:
             tree = ast.parse(p.read_text(encoding="utf-8"))
         except (OSError, SyntaxError):
