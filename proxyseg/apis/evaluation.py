@@ -38,7 +38,7 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
              window_batch: Optional[int] = None, amp: Optional[str] = None, amp_clip: bool = False, seed: int = 0,
              deterministic: bool = False, show_dir: Optional[str] = None, show_n: Optional[int] = None,
              ignore_bad_labels: bool = False, launcher: str = "none", verbose: bool = False,
-             progress: bool = True) -> Dict[str, Any]:
+             progress: bool = True, resume: bool = True) -> Dict[str, Any]:
     """Evaluate ``config`` on its ``test_dataloader``; returns the ``results.json`` dict (plus
     ``results_path``). Every setting is an argument: nothing is read from or left in ``os.environ``.
 
@@ -47,6 +47,9 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
             weight file, or a trained MMSeg model's ``.pth`` (e.g. a MaskCLIP+ student).
         device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``: where the model runs.
         limit: the first ``limit`` images only. verbose: mmengine's logs on the console too.
+        resume: keep per-chunk counts in ``<work_dir>/resume`` and, after an interruption, continue
+            where the last run stopped if nothing that changes the numbers changed (else start fresh
+            and say which part changed).
     """
     check_numbers(limit=limit, window_batch=window_batch, show_n=show_n)
     check_paths(config, data_root, checkpoint)
@@ -64,7 +67,8 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
     from ..weights import weights_dir
 
     with weights_dir(weights_folder):
-        return _run(cfg, config=config, device=device, verbose=verbose, progress=progress,
+        return _run(cfg, config=config, device=device, verbose=verbose, progress=progress, resume=resume,
+                    weights_folder=weights_folder,
                     extra=dict(seed=seed, deterministic=deterministic, cfg_options=list(cfg_options)))
 
 
@@ -141,7 +145,8 @@ def build_test_cfg(cfg, *, config: str, work_dir=None, data_root=None, checkpoin
     return cfg, weights_folder
 
 
-def _run(cfg, *, config: str, device: str, verbose: bool, progress: bool, extra: Dict[str, Any]) -> Dict[str, Any]:
+def _run(cfg, *, config: str, device: str, verbose: bool, progress: bool, resume: bool, weights_folder,
+         extra: Dict[str, Any]) -> Dict[str, Any]:
     from mmengine.registry import init_default_scope
 
     import proxyseg.mmseg  # noqa: F401  (registers models, datasets, metrics, hooks)
@@ -158,6 +163,13 @@ def _run(cfg, *, config: str, device: str, verbose: bool, progress: bool, extra:
 
         check_weights(cfg.model)  # before the runner logs its environment and builds anything
     check_writable(cfg.work_dir)
+    from .run_key import run_key
+
+    key = run_key(cfg, weights_folder=weights_folder)
+    extra["run_key"] = key
+    resumable = resume and cfg.launcher == "none" and cfg.get("test_evaluator", {}).get("type") == "ProxySegIoUMetric"
+    if resumable:
+        setup_resume(cfg, key)
     for hook in cfg.get("custom_hooks") or []:
         if hook.get("type") == "ProgressBarHook":
             hook["disable"] = not progress
@@ -174,7 +186,29 @@ def _run(cfg, *, config: str, device: str, verbose: bool, progress: bool, extra:
         seconds = time.time() - t0
     if runner.rank != 0:
         return {}
-    return write_results(runner, cfg, config, metrics, seconds, device, extra)
+    res = write_results(runner, cfg, config, metrics, seconds, device, extra)
+    if resumable:
+        from ..mmseg import resume as R
+
+        R.finish(cfg.work_dir)
+    return res
+
+
+def setup_resume(cfg, key: Dict[str, str]) -> None:
+    """Point the metric at ``<work_dir>/resume`` and start the sampler after the images an
+    interrupted run already counted; say on the console what happens."""
+    from ..mmseg import resume as R
+
+    done, changed = R.prepare(cfg.work_dir, key)
+    if changed:
+        print(f"resume: starting fresh ({', '.join(changed)} changed since the interrupted run in "
+              f"{R.state_dir(cfg.work_dir)})", file=sys.stderr, flush=True)
+    elif done:
+        print(f"resume: {done} image(s) already counted in {R.state_dir(cfg.work_dir)}; continuing from there",
+              file=sys.stderr, flush=True)
+    cfg.test_evaluator.resume_dir = str(R.state_dir(cfg.work_dir))
+    loader = cfg.test_dataloader
+    loader.sampler = dict(type="SkipSampler", start=done)
 
 
 def place_model(runner, device: str) -> None:
