@@ -41,7 +41,8 @@ def parse_args(argv=None):
                    help="save overlays of the first N images per cell (cells/<id>/vis) and figure.png")
     p.add_argument("--device", help="cpu | cuda | cuda:N (passed to tools/test.py)")
     p.add_argument("--data-root", help="dataset root for every cell (overrides the configs' data_root)")
-    p.add_argument("--checkpoint", help="weights directory searched for every model (tools/test.py --checkpoint)")
+    p.add_argument("--checkpoint", metavar="PATH", help="weights: a folder searched first for every model's weight "
+                                                        "files, or a VFM weight file (tools/test.py --checkpoint)")
     p.add_argument("--window-batch", type=int, help="windows per forward (model.window_batch)")
     g = p.add_argument_group("result-changing options (part of every cell id: changing them starts new cells)")
     g.add_argument("--limit", type=int, help="evaluate only the first N images of every cell")
@@ -61,11 +62,12 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     from proxyseg.sweep import SweepOptions, load_spec, run_sweep, salt_args
+    from proxyseg.sweep.runner import identity_salt
 
     args = parse_args(argv)
     salt = salt_args(limit=args.limit, amp=args.amp, seed=args.seed, cfg_options=args.cfg_options,
                      deterministic=args.deterministic)
-    spec = load_spec(args.spec, salt=salt)
+    spec = load_spec(args.spec, salt=salt + identity_salt(args.data_root, args.checkpoint))  # ids only
     work_dir = Path(args.work_dir) if args.work_dir else Path("work_dirs") / "sweeps" / spec.name
     opts = SweepOptions(
         work_dir=work_dir, only=args.only, force=args.force, dry_run=args.dry_run,

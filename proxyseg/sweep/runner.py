@@ -91,6 +91,22 @@ def salt_args(limit=None, amp=None, seed=None, cfg_options=(), deterministic=Fal
     return out
 
 
+def identity_salt(data_root: Optional[str] = None, checkpoint: Optional[str] = None) -> List[str]:
+    """Cell-id salt for what changes the numbers without being a test.py argument of its own:
+    the data (root + file-list fingerprint), the weights folder/file (size + mtime) and proxyseg's
+    code. Only hashed into the cell ids, never passed on (see :mod:`proxyseg.apis.run_key`)."""
+    from ..apis.run_key import code_digest, files_fingerprint
+
+    out = [f"code={code_digest()}"]
+    if data_root:
+        root = Path(data_root).expanduser()
+        out.append(f"data={root.resolve()}:{files_fingerprint([root]) if root.exists() else 'missing'}")
+    if checkpoint:
+        ck = Path(checkpoint).expanduser()
+        out.append(f"weights={ck.resolve()}:{files_fingerprint([ck]) if ck.exists() else 'missing'}")
+    return out
+
+
 def split_cfg_options(args: Sequence[str]):
     """``(other args, cfg-option values)``: every ``--cfg-options K=V ...`` run pulled out."""
     rest: List[str] = []
