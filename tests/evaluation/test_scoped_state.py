@@ -45,3 +45,15 @@ def test_two_cells_see_only_their_own_weights_and_device(synthetic_root, tmp_pat
     assert W.scoped_weights_dir() is None
     for key in ("PROXYSEG_WEIGHTS", "CUDA_VISIBLE_DEVICES"):  # (libraries' own imports may add others)
         assert os.environ.get(key) == env_before.get(key), key
+
+
+def test_results_labels_come_from_the_built_model(synthetic_root, tmp_path):
+    """method / VFM in results.json are what the model was built with (here: overridden)."""
+    from proxyseg.apis import evaluate
+
+    res = evaluate(str(SMOKE_OBJ), data_root=str(synthetic_root / "coco_object"), work_dir=str(tmp_path), device="cpu",
+                   limit=1, progress=False, cfg_options=["model.method=maskclip", "model.feature_adjust=True"])
+    assert res["method"] == "maskclip+feature_adjust" and res["vfm"] == "-"
+    res = evaluate(str(SMOKE_OBJ), data_root=str(synthetic_root / "coco_object"), work_dir=str(tmp_path), device="cpu",
+                   limit=1, progress=False)
+    assert res["method"] == "proxyclip" and res["vfm"].startswith("dino-")
