@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Callable, List, Optional
 
 from .errors import ProxySegError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from .paths import REPO_ROOT  # noqa: F401  (re-exported: tools import it from here)
 _MMENGINE_PREFIX = re.compile(r"^(class `\w+` in [\w/.\-]+\.py: )+")
 
 

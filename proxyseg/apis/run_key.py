@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional
 
-PACKAGE = Path(__file__).resolve().parents[1]
+from ..paths import PACKAGE_ROOT as PACKAGE  # noqa: E402
 # config entries that never change the numbers (where files go, run names, console, resume bookkeeping)
 VOLATILE = ("work_dir", "experiment_name", "launcher", "visualizer", "default_hooks", "custom_hooks",
             "log_level", "log_processor", "env_cfg")

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from ..errors import ConfigError, UsageError, check_range
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..paths import PACKAGE_ROOT, REPO_ROOT  # noqa: E402
 
 # keys mmengine's Runner.from_cfg reads, plus the ones our configs and tools use
 RUNNER_KEYS = {
@@ -136,7 +136,7 @@ def segmentor_keys() -> frozenset:
     source with ``ast`` (importing it would import torch and mmseg)."""
     keys = {"type", "data_preprocessor", "init_cfg", "test_cfg", "train_cfg"}
     for rel in ("mmseg/segmentor.py", "models/open_vocab.py"):
-        path = Path(__file__).resolve().parents[1] / rel
+        path = PACKAGE_ROOT / rel
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (OSError, SyntaxError):

@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from ..errors import ProxySegError, UsageError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..paths import REPO_ROOT  # noqa: E402
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 TINY_CLIP = dict(width=64, layers=3, heads=4, embed_dim=32)
 TINY_DINO = dict(type="dino", arch="b8", model_kwargs=dict(embed_dim=48, depth=2, num_heads=3))
