@@ -122,6 +122,9 @@ def results_markdown(res: Dict[str, Any]) -> str:
     if any(v.get("IoU") is None for v in per.values()):
         out.append(PER_CLASS_NOTE + "\n\n")
     out.append(markdown_table(["class", "IoU", "Acc"], [(k, v.get("IoU"), v.get("Acc")) for k, v in per.items()]))
+    if res.get("skipped"):
+        out.append(f"\n## Skipped files ({len(res['skipped'])}, --skip-bad)\n\n")
+        out.append(markdown_table(["file", "reason"], [(s.get("file"), s.get("reason")) for s in res["skipped"]]))
     return "".join(out)
 
 

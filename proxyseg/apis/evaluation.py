@@ -24,7 +24,7 @@ import time
 import uuid
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..errors import ClassNamesError, UsageError
 from .usage import REPO_ROOT, check_model_keys, check_model_values, check_numbers, check_paths, load_light_config
@@ -38,7 +38,7 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
              window_batch: Optional[int] = None, amp: Optional[str] = None, amp_clip: bool = False, seed: int = 0,
              deterministic: bool = False, show_dir: Optional[str] = None, show_n: Optional[int] = None,
              ignore_bad_labels: bool = False, launcher: str = "none", verbose: bool = False,
-             progress: bool = True, resume: bool = True) -> Dict[str, Any]:
+             progress: bool = True, resume: bool = True, skip_bad: bool = False) -> Dict[str, Any]:
     """Evaluate ``config`` on its ``test_dataloader``; returns the ``results.json`` dict (plus
     ``results_path``). Every setting is an argument: nothing is read from or left in ``os.environ``.
 
@@ -47,6 +47,8 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
             weight file, or a trained MMSeg model's ``.pth`` (e.g. a MaskCLIP+ student).
         device: ``auto`` | ``cpu`` | ``cuda`` | ``cuda:N``: where the model runs.
         limit: the first ``limit`` images only. verbose: mmengine's logs on the console too.
+        skip_bad: evaluate the images that pass the split preflight and record the others (default:
+            stop and list every bad file).
         resume: keep per-chunk counts in ``<work_dir>/resume`` and, after an interruption, continue
             where the last run stopped if nothing that changes the numbers changed (else start fresh
             and say which part changed).
@@ -68,7 +70,7 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
 
     with weights_dir(weights_folder):
         return _run(cfg, config=config, device=device, verbose=verbose, progress=progress, resume=resume,
-                    weights_folder=weights_folder,
+                    weights_folder=weights_folder, skip_bad=skip_bad, check_values=not ignore_bad_labels,
                     extra=dict(seed=seed, deterministic=deterministic, cfg_options=list(cfg_options)))
 
 
@@ -146,7 +148,7 @@ def build_test_cfg(cfg, *, config: str, work_dir=None, data_root=None, checkpoin
 
 
 def _run(cfg, *, config: str, device: str, verbose: bool, progress: bool, resume: bool, weights_folder,
-         extra: Dict[str, Any]) -> Dict[str, Any]:
+         skip_bad: bool, check_values: bool, extra: Dict[str, Any]) -> Dict[str, Any]:
     from mmengine.registry import init_default_scope
 
     import proxyseg.mmseg  # noqa: F401  (registers models, datasets, metrics, hooks)
@@ -158,11 +160,14 @@ def _run(cfg, *, config: str, device: str, verbose: bool, progress: bool, resume
         init_cpu_distributed(cfg)
     check_dataset(cfg.test_dataloader.dataset)
     check_class_count(cfg)
+    check_writable(cfg.work_dir)
+    skipped = preflight_split(cfg, skip_bad=skip_bad, check_values=check_values)
+    if skip_bad:
+        extra["skipped"] = [dict(file=f, reason=r) for f, r in skipped]
     if cfg.model.get("type") == TRAINING_FREE:
         from ..models.preflight import check_weights
 
         check_weights(cfg.model)  # before the runner logs its environment and builds anything
-    check_writable(cfg.work_dir)
     from .run_key import run_key
 
     key = run_key(cfg, weights_folder=weights_folder)
@@ -209,6 +214,61 @@ def setup_resume(cfg, key: Dict[str, str]) -> None:
     cfg.test_evaluator.resume_dir = str(R.state_dir(cfg.work_dir))
     loader = cfg.test_dataloader
     loader.sampler = dict(type="SkipSampler", start=done)
+
+
+def _dataset_defaults(ds_type: str) -> Dict[str, Any]:
+    """Constructor defaults (suffixes, reduce_zero_label) and classes of a registered dataset."""
+    import inspect
+
+    from mmseg.registry import DATASETS
+
+    cls = DATASETS.get(ds_type)
+    out: Dict[str, Any] = {}
+    for klass in getattr(cls, "__mro__", ()):
+        if "__init__" in vars(klass):
+            for k, p in inspect.signature(klass.__init__).parameters.items():
+                if p.default is not inspect.Parameter.empty:
+                    out.setdefault(k, p.default)
+    out["classes"] = getattr(cls, "METAINFO", {}).get("classes")
+    return out
+
+
+def preflight_split(cfg, *, skip_bad: bool, check_values: bool = True) -> List[Tuple[str, str]]:
+    """Check every file of the test split before a model is built (see :mod:`.split_check`).
+    Bad files stop the run with the list, or with ``skip_bad`` are left out through a filtered
+    ``ann_file`` in the work dir; returns the skipped ``(file, reason)`` pairs."""
+    from ..errors import DatasetError
+    from .split_check import bad_files_message, scan_split
+
+    ds = cfg.test_dataloader.dataset
+    if "data_root" not in ds:
+        return []
+    d = _dataset_defaults(ds["type"])
+    root, prefix = Path(ds["data_root"]), ds.get("data_prefix") or {}
+    img_dir, ann_dir = root / prefix.get("img_path", ""), root / prefix.get("seg_map_path", "")
+    classes = (ds.get("metainfo") or {}).get("classes") or d.get("classes") or ()
+    names = None
+    if ds.get("ann_file"):
+        ann = Path(ds["ann_file"]) if Path(ds["ann_file"]).is_absolute() else root / ds["ann_file"]
+        names = [ln.strip() for ln in ann.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    ignore = (cfg.get("test_evaluator") or {}).get("ignore_index", 255)
+    good, bad = scan_split(img_dir, ann_dir, ds.get("img_suffix", d.get("img_suffix", ".jpg")),
+                           ds.get("seg_map_suffix", d.get("seg_map_suffix", ".png")), len(classes),
+                           ignore_index=ignore, names=names, check_values=check_values and bool(classes),
+                           reduce_zero_label=ds.get("reduce_zero_label", d.get("reduce_zero_label", False)))
+    if not bad:
+        return []
+    if not skip_bad:
+        raise DatasetError(bad_files_message(bad))
+    if not good:
+        raise DatasetError(f"every file of the split is bad; nothing to evaluate\n{bad_files_message(bad)}")
+    listed = Path(cfg.work_dir) / "good_files.txt"
+    from ..results import atomic_write_text
+
+    atomic_write_text(listed, "".join(f"{n}\n" for n in good))
+    ds.ann_file = str(listed.resolve())
+    print(f"--skip-bad: leaving out {len(bad)} bad file(s) (listed in results.json/md)", file=sys.stderr, flush=True)
+    return bad
 
 
 def place_model(runner, device: str) -> None:

@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--deterministic", action="store_true", help="torch deterministic algorithms")
     p.add_argument("--ignore-bad-labels", action="store_true",
                    help="count label values outside the class range as ignored (default: error naming the file)")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="evaluate the files that pass the split check; list the others in results.json/md")
     p.add_argument("--limit", type=int, help="evaluate only the first N images (quick checks; N >= 1)")
     p.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
     p.add_argument("--local_rank", "--local-rank", type=int, default=0)
@@ -57,7 +59,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                    device=args.device, window_batch=args.window_batch, amp=args.amp, amp_clip=args.amp_clip,
                    seed=args.seed, deterministic=args.deterministic, show_dir=args.show_dir, show_n=args.show_n,
                    ignore_bad_labels=args.ignore_bad_labels, launcher=args.launcher, verbose=args.verbose,
-                   progress=not args.no_progress)
+                   progress=not args.no_progress, skip_bad=args.skip_bad)
     if res:
         print(summary_lines(res), flush=True)
     return 0
