@@ -7,7 +7,7 @@ from proxyseg.sweep.runner import identity_salt
 
 SPEC = """
 configs = ['configs/smoke/proxyclip_tiny_dino_smoke-coco-object.py']
-grid = dict(beta=[1.0, 1.2])
+grid = {'model.beta': [1.0, 1.2]}
 """
 
 
