@@ -281,6 +281,13 @@ def place_model(runner, device: str) -> None:
         runner.model.to(device)
 
 
+class _NullStream(io.TextIOBase):
+    """A text stream that drops what it is given (stands in for the console)."""
+
+    def write(self, s: str) -> int:
+        return len(s)
+
+
 @contextlib.contextmanager
 def quiet_console(verbose: bool) -> Iterator[None]:
     """Unless ``verbose``: loggers created inside the block (mmengine's, bound to ``sys.stdout``
@@ -289,7 +296,7 @@ def quiet_console(verbose: bool) -> Iterator[None]:
     if verbose:
         yield
         return
-    sink = io.StringIO()
+    sink = _NullStream()  # the file handler has it all; keep nothing in memory
     console = sys.stderr
 
     def show(message, category, filename, lineno, file=None, line=None):
