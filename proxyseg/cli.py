@@ -4,12 +4,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from pathlib import Path
 from typing import Callable, List, Optional
 
 from .errors import ProxySegError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from .paths import REPO_ROOT  # noqa: F401  (re-exported: tools import it from here)
 _MMENGINE_PREFIX = re.compile(r"^(class `\w+` in [\w/.\-]+\.py: )+")
 
 
@@ -75,11 +74,3 @@ def resolve_device(device: str) -> str:
     if not (device == "cpu" or device.startswith("cuda")):
         raise UsageError(f"--device must be cpu, cuda or cuda:N, got {device!r}")
     return device
-
-
-def select_device(device: str) -> str:
-    """Like :func:`resolve_device`; ``cpu`` also hides GPUs from this process (mmengine picks CUDA
-    whenever it sees one)."""
-    if device == "cpu":
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    return resolve_device(device)

@@ -106,6 +106,10 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
     return "\n".join(lines) + "\n"
 
 
+PER_CLASS_NOTE = ("`-`: the class is absent from both the predictions and the labels of every image, so its IoU "
+                  "is undefined; mIoU is the mean over the other classes (nanmean, as mmseg's IoUMetric).")
+
+
 def results_markdown(res: Dict[str, Any]) -> str:
     """Human-readable ``results.md`` from the ``results.json`` dict."""
     summary = [("config", res.get("config")), ("method", res.get("method")), ("protocol", res.get("protocol")),
@@ -116,7 +120,12 @@ def results_markdown(res: Dict[str, Any]) -> str:
                ("git commit", res.get("git_commit")), ("config hash", res.get("config_hash"))]
     out = [f"# {res.get('config')}\n", markdown_table(["field", "value"], summary), "\n## Per-class\n\n"]
     per = res.get("per_class") or {}
+    if any(v.get("IoU") is None for v in per.values()):
+        out.append(PER_CLASS_NOTE + "\n\n")
     out.append(markdown_table(["class", "IoU", "Acc"], [(k, v.get("IoU"), v.get("Acc")) for k, v in per.items()]))
+    if res.get("skipped"):
+        out.append(f"\n## Skipped files ({len(res['skipped'])}, --skip-bad)\n\n")
+        out.append(markdown_table(["file", "reason"], [(s.get("file"), s.get("reason")) for s in res["skipped"]]))
     return "".join(out)
 
 

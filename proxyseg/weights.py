@@ -6,9 +6,11 @@ directories searched and how to provide it.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -24,9 +26,32 @@ def cache_dir() -> Path:
     return Path(base) / "proxyseg"
 
 
+_WEIGHTS_DIR: contextvars.ContextVar = contextvars.ContextVar("proxyseg_weights_dir", default=None)
+
+
+@contextlib.contextmanager
+def weights_dir(path: Optional[os.PathLike]) -> Iterator[None]:
+    """Search ``path`` first for every model's weights inside this ``with`` block only (the scoped
+    form of ``--checkpoint DIR``; ``None`` changes nothing). Unlike ``$PROXYSEG_WEIGHTS`` it never
+    leaks into later evaluations of the same process."""
+    token = _WEIGHTS_DIR.set(Path(path).expanduser() if path else _WEIGHTS_DIR.get())
+    try:
+        yield
+    finally:
+        _WEIGHTS_DIR.reset(token)
+
+
+def scoped_weights_dir() -> Optional[Path]:
+    """The folder set by :func:`weights_dir`, or ``None``."""
+    return _WEIGHTS_DIR.get()
+
+
 def search_dirs() -> List[Path]:
-    """Directories searched for weight files, in order."""
+    """Directories searched for weight files, in order: :func:`weights_dir`, ``$PROXYSEG_WEIGHTS``,
+    the library cache."""
     dirs = []
+    if _WEIGHTS_DIR.get() is not None:
+        dirs.append(_WEIGHTS_DIR.get())
     if os.environ.get("PROXYSEG_WEIGHTS"):
         dirs.append(Path(os.environ["PROXYSEG_WEIGHTS"]).expanduser())
     dirs.append(cache_dir())
@@ -88,8 +113,7 @@ def find_weights(stems: Sequence[str], checkpoint: Optional[str] = None) -> Opti
 def missing(model: str, stems: Sequence[str], source: str, reason: str = "") -> WeightsNotFoundError:
     """A :class:`WeightsNotFoundError` that says what to download and where to put it."""
     dirs = ", ".join(str(d) for d in search_dirs())
-    env = os.environ.get("PROXYSEG_WEIGHTS")
-    target = Path(env).expanduser() if env else cache_dir()
+    target = search_dirs()[0]
     suffix = "" if stems[0].endswith(WEIGHT_SUFFIXES) else ".safetensors (or .pth)"
     msg = (f"weights for {model} not found: looked for {stems[0]}{suffix} in {dirs}"
            f"{_skip_reason()}{'; ' + reason if reason else ''}. "

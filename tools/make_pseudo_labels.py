@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -37,8 +36,9 @@ def parse_args(argv=None):
                    help="confidence threshold in [0, 1]: below -> 255 (default: pseudo_labels.thd)")
     p.add_argument("--conf", choices=["png", "npy", "none"],
                    help="confidence files (default: pseudo_labels.conf_format)")
-    p.add_argument("--checkpoint", help="teacher weights (a trained MMSeg segmentor; default: pseudo_labels.checkpoint "
-                                        "or load_from). Training-free proxyseg teachers need none")
+    p.add_argument("--checkpoint", metavar="PATH",
+                   help="weights: a folder searched first for every model's weight files, or a trained MMSeg "
+                        "teacher's .pth (default: pseudo_labels.checkpoint or load_from)")
     p.add_argument("--data-root", help="dataset root (overrides the config's data_root)")
     p.add_argument("--device", default="auto", help="cpu | cuda | cuda:N (default: cuda if available)")
     p.add_argument("--limit", type=int, help="label only the first N training images")
@@ -70,18 +70,19 @@ def load_config(path: str, cfg_options=(), data_root=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.device == "cpu":
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""
     from proxyseg.cli import resolve_device
+    from proxyseg.weights import weights_dir
 
-    device = resolve_device(args.device)
+    device = resolve_device(args.device)  # passed on; the environment is left alone
     cfg = load_config(args.config, args.cfg_options, args.data_root)
     from proxyseg.mmseg.pseudo_labels import make_pseudo_labels
 
-    summary = make_pseudo_labels(
-        cfg, out_dir=args.out, thd=args.thd, conf_format=args.conf, checkpoint=args.checkpoint, device=device,
-        limit=args.limit, force=args.force, num_workers=args.num_workers, batch_size=args.batch_size,
-        progress=not args.no_progress, config_path=args.config)
+    folder = args.checkpoint and Path(args.checkpoint).expanduser().is_dir()
+    with weights_dir(args.checkpoint if folder else None):
+        summary = make_pseudo_labels(
+            cfg, out_dir=args.out, thd=args.thd, conf_format=args.conf, checkpoint=None if folder else args.checkpoint,
+            device=device, limit=args.limit, force=args.force, num_workers=args.num_workers,
+            batch_size=args.batch_size, progress=not args.no_progress, config_path=args.config)
     hist = summary["class_histogram"]
     top = sorted(hist.items(), key=lambda kv: -kv[1])[:5]
     print(f"\n{summary['images']} images labelled ({summary['written']} now, {summary['skipped']} already there) "

@@ -33,6 +33,9 @@ def parse_args(argv=None):
     p.add_argument("--force", action="store_true", help="rerun the selected cells even if finished")
     p.add_argument("--continue-on-error", action="store_true",
                    help="record a failed cell and go on (default: stop at the first failure)")
+    p.add_argument("--no-shared-pass", action="store_true",
+                   help="evaluate every cell on its own (default: cells that differ only after CLIP's trunk share "
+                        "one pass over the data; docs/sweeps.md)")
     p.add_argument("--isolate", action="store_true",
                    help="run each cell in its own python process (default: in this process, faster)")
     p.add_argument("--verbose", action="store_true", help="show each cell's output (always in cells/<id>/sweep.log)")
@@ -41,7 +44,8 @@ def parse_args(argv=None):
                    help="save overlays of the first N images per cell (cells/<id>/vis) and figure.png")
     p.add_argument("--device", help="cpu | cuda | cuda:N (passed to tools/test.py)")
     p.add_argument("--data-root", help="dataset root for every cell (overrides the configs' data_root)")
-    p.add_argument("--checkpoint", help="weights directory searched for every model (tools/test.py --checkpoint)")
+    p.add_argument("--checkpoint", metavar="PATH", help="weights: a folder searched first for every model's weight "
+                                                        "files, or a VFM weight file (tools/test.py --checkpoint)")
     p.add_argument("--window-batch", type=int, help="windows per forward (model.window_batch)")
     p.add_argument("--synthetic", metavar="DIR",
                    help="smoke run: every cell on tiny random models and the synthetic twins under DIR "
@@ -64,15 +68,18 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     from proxyseg.sweep import SweepOptions, load_spec, run_sweep, salt_args
+    from proxyseg.sweep.runner import identity_salt
 
     args = parse_args(argv)
     salt = salt_args(limit=args.limit, amp=args.amp, seed=args.seed, cfg_options=args.cfg_options,
                      deterministic=args.deterministic)
-    spec = load_spec(args.spec, salt=salt + (["--synthetic", str(args.synthetic)] if args.synthetic else []))
+    spec = load_spec(args.spec, salt=salt + identity_salt(args.data_root, args.checkpoint)  # ids only
+                     + (["--synthetic", str(args.synthetic)] if args.synthetic else []))
     work_dir = Path(args.work_dir) if args.work_dir else Path("work_dirs") / "sweeps" / spec.name
     opts = SweepOptions(
         work_dir=work_dir, only=args.only, force=args.force, dry_run=args.dry_run,
         continue_on_error=args.continue_on_error, isolate=args.isolate, verbose=args.verbose, debug=args.debug,
+        shared_pass=not args.no_shared_pass,
         plots=not args.no_plots, show_n=args.show_n, device=args.device, data_root=args.data_root,
         checkpoint=args.checkpoint, window_batch=args.window_batch, test_args=salt, synthetic=args.synthetic,
     )

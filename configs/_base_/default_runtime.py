@@ -13,6 +13,9 @@ log_level = 'INFO'
 load_from = None
 resume = False
 randomness = dict(seed=0, deterministic=False)
+# val_cfg too: the dataset bases set val_dataloader/val_evaluator, and mmengine's Runner refuses a
+# config that has those without val_cfg (mmseg's own tools/test.py then works on every config)
+val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

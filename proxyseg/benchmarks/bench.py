@@ -39,7 +39,7 @@ import torch.nn.functional as F
 
 from ..errors import ProxySegError, UsageError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..paths import REPO_ROOT  # noqa: E402
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 TINY_CLIP = dict(width=64, layers=3, heads=4, embed_dim=32)
 TINY_DINO = dict(type="dino", arch="b8", model_kwargs=dict(embed_dim=48, depth=2, num_heads=3))
@@ -80,6 +80,7 @@ class BenchConfig:
     min_agreement: float = 99.5
     out: str = "work_dirs/benchmark"
     json_only: bool = False
+    checkpoint: Optional[str] = None  # weights folder searched first (--checkpoint; --model real)
     command: str = ""
 
     @property
@@ -518,8 +519,11 @@ def _worker(spec_path: str, out_path: str) -> int:
     c["size"] = tuple(c["size"])
     cfg = BenchConfig(**c)
     _apply_threads(cfg)
+    from ..weights import weights_dir
+
     try:
-        res = run_path(cfg, spec["path"], spec["dtype"], **spec["kw"])
+        with weights_dir(cfg.checkpoint):
+            res = run_path(cfg, spec["path"], spec["dtype"], **spec["kw"])
     except ProxySegError as e:
         print(f"proxyseg-bench-error: {e}", file=sys.stderr)
         return getattr(e, "exit_code", 1)
@@ -745,6 +749,8 @@ def parse_args(argv=None) -> BenchConfig:
     p.add_argument("--atol", type=float, default=1e-4)
     p.add_argument("--min-agreement", type=float, default=99.5, help="argmax agreement %% for bf16/fp16")
     p.add_argument("--out", default="work_dirs/benchmark")
+    p.add_argument("--checkpoint", metavar="DIR",
+                   help="weights: a folder searched first for every model's weight files (--model real)")
     p.add_argument("--json-only", action="store_true", help="write benchmark.json only and print it")
     a = p.parse_args(argv)
     if a.window_batch != "auto":
@@ -762,7 +768,8 @@ def parse_args(argv=None) -> BenchConfig:
                        repeats=a.repeats, warmup=a.warmup, reference_dtype=a.reference_dtype,
                        amp_clip=a.amp_clip, reference_sdpa=a.reference_sdpa,
                        isolate=not a.in_process, seed=a.seed, threads=a.threads, atol=a.atol, min_agreement=a.min_agreement,
-                       out=a.out, json_only=a.json_only, command=cmd.strip())
+                       out=a.out, json_only=a.json_only, command=cmd.strip(),
+                       checkpoint=a.checkpoint)
 
 
 def main(argv=None) -> int:
@@ -771,7 +778,10 @@ def main(argv=None) -> int:
     cfg = parse_args(argv)
     if cfg.model != "real":
         os.environ.setdefault("PROXYSEG_OFFLINE", "1")  # random weights: never touch the hub
-    result = run_benchmark(cfg)
+    from ..weights import weights_dir
+
+    with weights_dir(cfg.checkpoint):  # in-process paths; workers get cfg.checkpoint themselves
+        result = run_benchmark(cfg)
     out = write_report(result, cfg.out, cfg.json_only)
     if cfg.json_only:
         print(json.dumps(result, indent=2, default=float))

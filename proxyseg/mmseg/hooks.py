@@ -26,7 +26,8 @@ class ProgressBarHook(Hook):
         loader = runner.test_dataloader
         total = len(loader.dataset) if hasattr(loader, "dataset") else None
         self._world = get_world_size()  # each rank sees 1/world of the data
-        self._bar = tqdm(total=total, desc="test", unit="img", dynamic_ncols=True)
+        start = getattr(getattr(loader, "sampler", None), "start", 0)  # resumed: images already counted
+        self._bar = tqdm(total=total, initial=start, desc="test", unit="img", dynamic_ncols=True)
 
     def after_test_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if self._bar is not None:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Dict, Sequence
+from pathlib import Path
+from typing import Dict, Optional, Sequence
 
 import numpy as np
 import torch
@@ -10,6 +11,7 @@ from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
 
 from ..errors import DatasetError
+from . import resume
 
 
 @METRICS.register_module(force=True)
@@ -23,12 +25,19 @@ class ProxySegIoUMetric(IoUMetric):
       (percent, ``None`` where undefined) and ``self.num_images`` the number of images.
     """
 
-    def __init__(self, *args, out_of_range: str = "error", pred_key: str = "pred_sem_seg", **kwargs):
+    def __init__(self, *args, out_of_range: str = "error", pred_key: str = "pred_sem_seg",
+                 resume_dir: Optional[str] = None, resume_chunk: int = 16, **kwargs):
         super().__init__(*args, **kwargs)
         if out_of_range not in ("error", "ignore"):
             raise ValueError(f"out_of_range must be 'error' or 'ignore', got {out_of_range!r}")
         self.out_of_range = out_of_range
         self.pred_key = pred_key  # a shared pass stores model i's prediction as pred_sem_seg_<i>
+        # resumable evaluation (proxyseg.mmseg.resume): counts of images finished by an earlier run,
+        # and every ``resume_chunk`` new images written to ``resume_dir`` as one chunk file
+        self.resume_dir, self.resume_chunk = resume_dir, max(1, int(resume_chunk))
+        self._prior = resume.load_counts(resume_dir) if resume_dir else []
+        self._chunk_index = len(list(Path(resume_dir).glob("chunk_*.pt"))) if resume_dir else 0
+        self._flushed = 0
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         if self.pred_key != "pred_sem_seg":
@@ -46,8 +55,17 @@ class ProxySegIoUMetric(IoUMetric):
                         f"type or label suffix? To count them as ignored, pass --ignore-bad-labels")
                 label[bad] = self.ignore_index
         super().process(data_batch, data_samples)
+        if self.resume_dir and len(self.results) - self._flushed >= self.resume_chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        resume.save_chunk(self.resume_dir, self._chunk_index, self.results[self._flushed:])
+        self._chunk_index += 1
+        self._flushed = len(self.results)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
+        results = list(self._prior) + list(results)  # earlier run's images first: the same sums
+        self._prior, self._flushed = [], 0
         inter, union, pred, label = (sum(r) for r in zip(*results))
         metrics = super().compute_metrics(results)
         with np.errstate(divide="ignore", invalid="ignore"):

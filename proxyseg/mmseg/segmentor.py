@@ -64,6 +64,19 @@ class ProxyCLIPSegmentor(BaseSegmentor):
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.core = build_segmenter(clip=clip, vfm=vfm, method=method, classes=name_path, pretrained=pretrained,
                                     text_cache_dir=text_cache_dir, amp=amp, **kwargs)
+        self._clip_cfg = dict(clip, pretrained_weights=pretrained)
+
+    def describe(self) -> dict:
+        """``{clip, vfm, method}`` labels of the BUILT model (results.json; the format of
+        :func:`proxyseg.results.describe_model`): the method object and VFM actually in use."""
+        core, clip = self.core, self._clip_cfg
+        clip_s = "tiny-random" if clip.get("model_cfg") else f"{clip.get('name')}/{clip.get('pretrained')}"
+        if clip.get("pretrained_weights") is False:
+            clip_s += " (random)"
+        vfm = core.vfm
+        vfm_s = f"{type(vfm).vfm_type}-{vfm.arch}" if vfm is not None else "-"
+        return {"clip": clip_s, "vfm": vfm_s,
+                "method": core.method.name + ("+feature_adjust" if core.feature_adjust else "")}
 
     def init_weights(self):  # weights come from the pretrained models; never re-initialise
         pass

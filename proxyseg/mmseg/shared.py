@@ -47,10 +47,23 @@ class ProxyCLIPSharedSegmentor(BaseSegmentor):
                 clip, name_path = kw.pop("clip"), kw.pop("name_path")
                 cores.append(build_segmenter(clip=clip, classes=name_path, **kw))
         self.cores = torch.nn.ModuleList(cores)
+        self._clip_cfgs = [dict(c["clip"]) for c in cells]
+        self._random = [dict(c).get("pretrained", True) is False for c in cells]
         self.shared = SharedPass(cores)
 
     def init_weights(self):  # weights come from the pretrained models
         pass
+
+    def describe_cell(self, i: int) -> dict:
+        """``{clip, vfm, method}`` of cell ``i``'s BUILT model (as ``ProxyCLIPSegmentor.describe``)."""
+        core, clip = self.cores[i], self._clip_cfgs[i]
+        clip_s = "tiny-random" if clip.get("model_cfg") else f"{clip.get('name')}/{clip.get('pretrained')}"
+        if self._random[i]:
+            clip_s += " (random)"
+        vfm = core.vfm
+        vfm_s = f"{type(vfm).vfm_type}-{vfm.arch}" if vfm is not None else "-"
+        return {"clip": clip_s, "vfm": vfm_s,
+                "method": core.method.name + ("+feature_adjust" if core.feature_adjust else "")}
 
     @torch.inference_mode()
     def predict(self, inputs: Union[torch.Tensor, List[torch.Tensor]], data_samples: Optional[list] = None) -> list:

@@ -1,4 +1,4 @@
-"""Run a sweep's cells through ``tools/test.py``, resumably, rewriting the tables after each cell.
+"""Run a sweep's cells through ``proxyseg.apis.evaluate`` (tools/test.py's arguments), resumably, rewriting the tables after each cell.
 
 Call graph::
 
@@ -8,7 +8,7 @@ Call graph::
         write_outputs()                                   # table.{md,csv,json}
         for each cell to run:  (tqdm bar over cells)
           state runs += 1, status 'running'               # cells/<id>/cell.json (atomic)
-          run_cell_inprocess() | run_cell_subprocess()    # tools/test.py main(argv)
+          run_cell_inprocess() | run_cell_subprocess()    # proxyseg.apis.test_cli main(argv)
             -> cells/<id>/results.json (atomic, written by tools/test.py), sweep.log
           status 'done' | 'failed' (+ error line)         # cell.json (atomic)
           write_outputs()                                 # tables; pictures every PLOT_EVERY s
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import importlib.util
 import io
 import json
 import os
@@ -44,9 +43,10 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ..errors import ProxySegError, UsageError
 from ..results import atomic_write_json
+from .cells import cell_status, find_overlays, read_json, read_results, read_state  # noqa: F401
 from .spec import REPO_ROOT, Cell, Spec
 
-TEST_SCRIPT = REPO_ROOT / "tools" / "test.py"
+TEST_MODULE = "proxyseg.apis.test_cli"  # tools/test.py's argument parser + main, as a package module
 PLOT_EVERY = 60.0  # seconds between picture refreshes while a sweep runs (always drawn at the end)
 
 
@@ -64,6 +64,7 @@ class SweepOptions:
     dry_run: bool = False
     continue_on_error: bool = False
     isolate: bool = False
+    shared_pass: bool = True  # cells that differ only after CLIP's trunk: one pass over the data
     verbose: bool = False
     debug: bool = False
     plots: bool = True
@@ -92,6 +93,22 @@ def salt_args(limit=None, amp=None, seed=None, cfg_options=(), deterministic=Fal
     return out
 
 
+def identity_salt(data_root: Optional[str] = None, checkpoint: Optional[str] = None) -> List[str]:
+    """Cell-id salt for what changes the numbers without being a test.py argument of its own:
+    the data (root + file-list fingerprint), the weights folder/file (size + mtime) and proxyseg's
+    code. Only hashed into the cell ids, never passed on (see :mod:`proxyseg.apis.run_key`)."""
+    from ..apis.run_key import code_digest, files_fingerprint
+
+    out = [f"code={code_digest()}"]
+    if data_root:
+        root = Path(data_root).expanduser()
+        out.append(f"data={root.resolve()}:{files_fingerprint([root]) if root.exists() else 'missing'}")
+    if checkpoint:
+        ck = Path(checkpoint).expanduser()
+        out.append(f"weights={ck.resolve()}:{files_fingerprint([ck]) if ck.exists() else 'missing'}")
+    return out
+
+
 def split_cfg_options(args: Sequence[str]):
     """``(other args, cfg-option values)``: every ``--cfg-options K=V ...`` run pulled out."""
     rest: List[str] = []
@@ -107,55 +124,6 @@ def split_cfg_options(args: Sequence[str]):
             rest.append(args[i])
             i += 1
     return rest, opts
-
-
-# ---------------------------------------------------------------------------------------------
-# per-cell files
-
-
-def read_json(path: Path) -> Optional[Any]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None
-
-
-def read_results(cell_dir: Path) -> Optional[Dict[str, Any]]:
-    """tools/test.py's ``results.json`` if it parses and holds metrics; else ``None``."""
-    res = read_json(cell_dir / "results.json")
-    return res if isinstance(res, dict) and "mIoU" in res else None
-
-
-def read_state(cell_dir: Path) -> Dict[str, Any]:
-    st = read_json(cell_dir / "cell.json")
-    return st if isinstance(st, dict) else {}
-
-
-def cell_status(cell_dir: Path) -> str:
-    """``done`` (results parse) | ``failed`` | ``interrupted`` (killed while running) | ``pending``."""
-    if read_results(cell_dir) is not None:
-        return "done"
-    st = read_state(cell_dir).get("status")
-    if st == "failed":
-        return "failed"
-    if st in ("running", "interrupted"):
-        return "interrupted"
-    return "pending"
-
-
-def find_overlays(cell_dir: Path) -> List[Path]:
-    """Overlay PNGs written by tools/test.py ``--show-dir <cell>/vis``, in test order."""
-    vis = cell_dir / "vis"
-    if not vis.is_dir():
-        return []
-
-    def step(p: Path):
-        stem = p.stem
-        tail = stem.rsplit("_", 1)[-1]
-        return (int(tail) if tail.isdigit() else 1 << 30, stem)
-
-    return sorted((p for p in vis.rglob("*.png") if not p.name.startswith(".")), key=step)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,20 +208,12 @@ def _capture(log_path: Path, tee: bool):
             sys.stdout, sys.stderr = out, err
 
 
-_TEST_MODULE = None
+def test_main(argv: List[str]) -> int:
+    """``tools/test.py``'s ``main(argv)`` (:mod:`proxyseg.apis.test_cli`): parses ``argv`` and
+    calls :func:`proxyseg.apis.evaluation.evaluate` in this process; settings travel as arguments."""
+    from ..apis.test_cli import main
 
-
-def load_test_module():
-    """``tools/test.py`` as a module (loaded once), so cells run without a new interpreter."""
-    global _TEST_MODULE
-    if _TEST_MODULE is None:
-        if not TEST_SCRIPT.is_file():
-            raise UsageError(f"{TEST_SCRIPT} not found; tools/sweep.py runs cells through it")
-        spec = importlib.util.spec_from_file_location("proxyseg_tools_test", TEST_SCRIPT)
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        _TEST_MODULE = mod
-    return _TEST_MODULE
+    return main(argv)
 
 
 def error_line(exc: BaseException) -> str:
@@ -451,6 +411,9 @@ class SweepRunner:
         self._bar = tqdm(total=len(todo), desc=f"sweep {spec.name}", unit="cell", file=self._console,
                          dynamic_ncols=True, disable=not todo)
         try:
+            shared = self._run_shared_passes(todo) if (o.shared_pass and not o.isolate and len(todo) > 1) else set()
+            if shared:
+                todo = [c for c in todo if c.id not in shared]
             for k, cell in enumerate(todo, 1):
                 self._bar.set_postfix_str(cell.label[:40], refresh=True)
                 ok, info = self.run_cell(cell)
@@ -471,6 +434,60 @@ class SweepRunner:
         self._say(f"sweep {spec.name}: {len(todo)} cell(s) run, {n_ok}/{len(self.selected)} done, {n_fail} failed; "
                   f"table: {self.work_dir / 'table.md'}")
         return 0 if n_ok == len(self.selected) else 1
+
+    def _run_shared_passes(self, todo: List[Cell]) -> set:
+        """Run the cells that can share a pass (:mod:`proxyseg.apis.shared_pass`); returns the ids
+        of the cells finished that way. A pass that fails leaves its cells to run one by one."""
+        from ..apis.shared_pass import _run_pass, cells_from_argvs, plan
+
+        runnable = [c for c in todo if c.config_path.is_file()]
+        kws = cells_from_argvs([self.test_argv(c) for c in runnable])
+        groups = [g for g in plan(kws) if len(g) > 1]
+        finished: set = set()
+        for p, group in enumerate(groups, 1):
+            cells = [runnable[i] for i in group]
+            self._say(f"shared pass {p}/{len(groups)}: {len(cells)} cells in one pass over the data: "
+                      + "; ".join(c.label for c in cells))
+            states = []
+            for c in cells:
+                d = self.cell_dir(c)
+                d.mkdir(parents=True, exist_ok=True)
+                state = read_state(d)
+                state.update(id=c.id, label=c.label, config=c.config, overrides=c.overrides,
+                             argv=self.test_argv(c), status="running", error=None, runs=int(state.get("runs", 0)) + 1,
+                             started=time.strftime("%Y-%m-%d %H:%M:%S"), finished=None, seconds=None,
+                             shared_pass=[x.id for x in cells])
+                atomic_write_json(d / "cell.json", state)
+                states.append(state)
+            log_path = self.cell_dir(cells[0]) / "sweep.log"
+            t0 = time.time()
+            try:
+                with _capture(log_path, tee=self.opt.verbose):
+                    print(f"$ shared pass of {len(cells)} cells: {', '.join(c.id for c in cells)}", flush=True)
+                    results = _run_pass([kws[i] for i in group], pass_id=p, verbose=self.opt.verbose,
+                                        progress=True, resume=True)
+            except KeyboardInterrupt:
+                raise
+            except Exception as e:
+                self._say(f"shared pass {p} failed ({error_line(e)}; log {log_path}); its cells run one by one")
+                continue
+            finally:
+                self._cleanup()
+            seconds = round(time.time() - t0, 2)
+            for c, state, res in zip(cells, states, results):
+                d = self.cell_dir(c)
+                if c is not cells[0]:
+                    with open(d / "sweep.log", "a", encoding="utf-8") as log:
+                        log.write(f"sweep: evaluated in shared pass {p} with {len(cells)} cells; log: {log_path}\n")
+                state.update(status="done", seconds=round(seconds / len(cells), 2), exit_code=0,
+                             finished=time.strftime("%Y-%m-%d %H:%M:%S"))
+                atomic_write_json(d / "cell.json", state)
+                finished.add(c.id)
+                self._bar.update(1)
+                val = res.get(self.spec.metric)
+                self._say(f"[shared pass {p}] done   {c.label}: {self.spec.metric} {val if val is not None else '-'}")
+            self.write_outputs(pictures=False)
+        return finished
 
     _TEMP_PREFIXES = (".table.", ".heatmap.png.", ".figure.png.", ".cell.json.", ".results.json.", ".results.md.")
 
@@ -566,12 +583,11 @@ class SweepRunner:
         return False, err
 
     def _run_inprocess(self, argv: List[str], log_path: Path):
-        mod = load_test_module()
         rc, err = 0, None
         with _capture(log_path, tee=self.opt.verbose) as log:
             print(f"$ python tools/test.py {' '.join(argv)}", flush=True)
             try:
-                rc = mod.main(argv) or 0
+                rc = test_main(argv) or 0
             except KeyboardInterrupt:
                 raise
             except SystemExit as e:  # argparse errors
@@ -589,19 +605,20 @@ class SweepRunner:
 
     def _run_subprocess(self, argv: List[str], log_path: Path):
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, str(TEST_SCRIPT), *argv]
+        cmd = [sys.executable, "-m", TEST_MODULE, *argv]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(f"$ {' '.join(cmd)}\n")
             log.flush()
             if self.opt.verbose:
-                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                         preexec_fn=_die_with_parent if os.name == "posix" else None)
                 for line in proc.stdout:
                     log.write(line)
                     self._console.write(line)
                 rc = proc.wait()
             else:
-                rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT,
+                rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
                                      preexec_fn=_die_with_parent if os.name == "posix" else None)
         return rc, (last_error_line(log_path) if rc else None)
 

@@ -39,7 +39,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import UsageError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from ..paths import REPO_ROOT  # noqa: E402
 SPEC_KEYS = ("name", "title", "description", "metric", "configs", "grid", "cells", "extra_args", "heatmap", "average")
 CELL_KEYS = ("config", "overrides", "label", "expected", "group", "series", "extra_args")
 METRICS = ("mIoU", "aAcc", "mAcc")

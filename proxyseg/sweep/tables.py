@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ..results import atomic_write_json, atomic_write_text
-from .runner import find_overlays, read_results, read_state, cell_status
+from .cells import cell_status, find_overlays, read_results, read_state
 
 CSV_FIELDS = ("index", "id", "label", "group", "series", "config", "overrides", "dataset", "method", "vfm", "clip",
               "mIoU", "aAcc", "mAcc", "expected", "diff", "expected_source", "status", "seconds", "runs", "images",

@@ -74,8 +74,7 @@ def find_diffusers_dir(arch: str, dirname: str, checkpoint: Optional[str]) -> Un
 
 def missing_dir(arch: str, dirname: str, reason: str = "") -> WeightsNotFoundError:
     dirs = ", ".join(str(d) for d in W.search_dirs())
-    env = os.environ.get("PROXYSEG_WEIGHTS")
-    target = (Path(env).expanduser() if env else W.cache_dir()) / dirname
+    target = W.search_dirs()[0] / dirname
     return WeightsNotFoundError(
         f"weights for Stable Diffusion {arch!r} not found: looked for a diffusers directory {dirname}/ "
         f"(with unet/ and vae/) in {dirs}{' (hub download skipped: offline)' if W.offline() else ''}"
