@@ -12,25 +12,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Sequence
 
 from .errors import UsageError
+from .utils import io as _io
 
 
 def atomic_write_text(path: os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory + ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write ``text`` to ``path`` atomically, mode ``0666 & ~umask`` (the one writer: :mod:`proxyseg.utils.io`)."""
+    _io.atomic_write_text(path, text)
 
 
 def _jsonable(x: Any) -> Any:

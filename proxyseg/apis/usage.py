@@ -167,6 +167,8 @@ def check_option_key(cfg, key: str) -> None:
             continue
         if last and _accepts_new_key(node, parts[:i], part):
             return
+        if _is_proxyseg_model(node, parts[:i]) and part in segmentor_keys():
+            return  # a model argument the config leaves at its default, given as a dict (model.postprocess.type)
         near = difflib.get_close_matches(part, [str(k) for k in node.keys()] + (
             sorted(segmentor_keys()) if _is_proxyseg_model(node, parts[:i]) else []), n=1, cutoff=0.6)
         where = ".".join(parts[:i]) or "the config"

@@ -55,7 +55,7 @@ def _time(fn, device: str) -> float:
     return time.perf_counter() - t0
 
 
-def run(cfg: BenchConfig, grids: Sequence[str]) -> Dict:
+def run(cfg: BenchConfig, grids: Sequence[str], repeats: int = 1) -> Dict:
     lead = build_segmenter_for(cfg)
     torch.manual_seed(cfg.seed)
     images = [torch.randn(3, *cfg.size, device=cfg.device) for _ in range(cfg.images)]
@@ -64,7 +64,6 @@ def run(cfg: BenchConfig, grids: Sequence[str]) -> Dict:
     with torch.inference_mode():
         for img in images[:1]:  # warm-up
             unit.predict_logits(img)
-        one = _time(lambda: [unit.predict_logits(i) for i in images], cfg.device)
         for grid in grids:
             cells = cells_for(grid, lead)
             shared = SharedPass(cells)
@@ -74,13 +73,18 @@ def run(cfg: BenchConfig, grids: Sequence[str]) -> Dict:
                     max_diff = max(max_diff, float((c.predict_logits(img) - lg).abs().max()))
             if max_diff > 1e-5:
                 raise RuntimeError(f"{grid}: shared pass differs from the cells alone by {max_diff:g}")
-            t_shared = _time(lambda: [shared.predict_logits(i) for i in images], cfg.device)
-            t_cells = _time(lambda: [[c.predict_logits(i) for c in cells] for i in images], cfg.device)
+            # interleaved repeats, medians: a machine whose load changes affects the three alike
+            ones, shareds, cellss = [], [], []
+            for _ in range(repeats):
+                ones.append(_time(lambda: [unit.predict_logits(i) for i in images], cfg.device))
+                shareds.append(_time(lambda: [shared.predict_logits(i) for i in images], cfg.device))
+                cellss.append(_time(lambda: [[c.predict_logits(i) for c in cells] for i in images], cfg.device))
+            one, t_shared, t_cells = (sorted(v)[len(v) // 2] for v in (ones, shareds, cellss))
             result["grids"][grid] = dict(
                 cells=[c.method.label() for c in cells], one_evaluation_s=round(one, 3),
                 cell_by_cell_s=round(t_cells, 3), shared_pass_s=round(t_shared, 3),
                 shared_over_one=round(t_shared / one, 3), cells_over_one=round(t_cells / one, 3),
-                speedup=round(t_cells / t_shared, 2), target_shared_over_one=TARGETS[grid],
+                speedup=round(t_cells / t_shared, 2), target_shared_over_one=TARGETS[grid], repeats=repeats,
                 max_abs_diff=max_diff)
     return result
 
@@ -105,6 +109,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--size", default="336x448", help="image size HxW")
     p.add_argument("--grids", nargs="+", default=list(GRIDS), choices=list(GRIDS))
     p.add_argument("--window-batch", type=int, default=8)
+    p.add_argument("--repeats", type=int, default=3, help="interleaved repeats (medians reported)")
     p.add_argument("--out", default="work_dirs/benchmark")
     a = p.parse_args(argv)
     try:
@@ -116,7 +121,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise UsageError("--images must be >= 1")
     cfg = BenchConfig(model=a.model, device=a.device, images=a.images, size=size, templates="a_photo")
     cfg.window_batch = a.window_batch
-    result = run(cfg, a.grids)
+    result = run(cfg, a.grids, repeats=max(1, a.repeats))
     out = Path(a.out)
     atomic_write_json(out / "shared_pass.json", result)
     md = markdown(result)

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
+from ..utils.io import default_file_mode
+
 MAX_FIGURE_CELLS = 16
 MAX_FIGURE_IMAGES = 6
 
@@ -37,6 +39,7 @@ def save_figure(fig, path: Path, dpi: int = 110) -> None:
     os.close(fd)
     try:
         fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+        os.chmod(tmp, default_file_mode())  # mkstemp's 0600 -> what open() would give (umask)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
