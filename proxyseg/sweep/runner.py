@@ -448,11 +448,12 @@ class SweepRunner:
             cells = [runnable[i] for i in group]
             self._say(f"shared pass {p}/{len(groups)}: {len(cells)} cells in one pass over the data: "
                       + "; ".join(c.label for c in cells))
-            states = []
+            states, before = [], []
             for c in cells:
                 d = self.cell_dir(c)
                 d.mkdir(parents=True, exist_ok=True)
                 state = read_state(d)
+                before.append(dict(state))
                 state.update(id=c.id, label=c.label, config=c.config, overrides=c.overrides,
                              argv=self.test_argv(c), status="running", error=None, runs=int(state.get("runs", 0)) + 1,
                              started=time.strftime("%Y-%m-%d %H:%M:%S"), finished=None, seconds=None,
@@ -470,6 +471,11 @@ class SweepRunner:
                 raise
             except Exception as e:
                 self._say(f"shared pass {p} failed ({error_line(e)}; log {log_path}); its cells run one by one")
+                for c, old in zip(cells, before):  # back to what they were: the one-by-one run decides
+                    if old:
+                        atomic_write_json(self.cell_dir(c) / "cell.json", old)
+                    else:
+                        (self.cell_dir(c) / "cell.json").unlink(missing_ok=True)
                 continue
             finally:
                 self._cleanup()
