@@ -124,9 +124,9 @@ def compare_one(seg, image, stem: str, out: Path, classes, args):
 
     results = seg.compare(image, args.compare, classes, background=args.background, prob_thd=args.prob_thd,
                           name=image, keep_probs=False)
-    write_atomic(out / f"{stem}_compare.png", png_bytes(compare_figure(results, alpha=args.alpha).image))
+    atomic_write_bytes(out / f"{stem}_compare.png", png_bytes(compare_figure(results, alpha=args.alpha).image))
     info = compare_summary(results, str(image))
-    write_atomic(out / f"{stem}_compare.json", (json.dumps(info, indent=2) + "\n").encode())
+    atomic_write_bytes(out / f"{stem}_compare.json", (json.dumps(info, indent=2) + "\n").encode())
     return results
 
 

@@ -7,8 +7,12 @@ import pytest
 
 from .conftest import REPO
 
-EXPERIMENTS = sorted(p for p in (REPO / "configs").rglob("*.py")
-                     if "_base_" not in p.parts and p.parent.name != "seed")
+def _is_sweep_spec(p: Path) -> bool:
+    """Sweep specs (configs/seed, configs/paper, configs/methods/compare_*.py) are not model configs."""
+    return p.parent.name in ("seed", "paper") or p.name.startswith("compare_methods")
+
+
+EXPERIMENTS = sorted(p for p in (REPO / "configs").rglob("*.py") if "_base_" not in p.parts and not _is_sweep_spec(p))
 SMOKE = [p for p in EXPERIMENTS if p.parent.name == "smoke" and "diffusion" not in p.name]
 
 
