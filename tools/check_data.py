@@ -35,6 +35,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--classes", help="folder: class file (default DATA_ROOT/classes.txt)")
     p.add_argument("--id-map", help="folder: JSON id map (default DATA_ROOT/id_map.json when present)")
     p.add_argument("--ignore-index", type=int, default=255, help="folder: unlabeled value (default: %(default)s)")
+    p.add_argument("--img-dir", default="images", help="folder: image folder in DATA_ROOT (default: %(default)s)")
+    p.add_argument("--label-dir", default="labels", help="folder: label folder in DATA_ROOT (default: %(default)s)")
+    p.add_argument("--seg-suffix", nargs="+", help="folder: label suffix(es) (default: .png .tif .tiff)")
     p.add_argument("--reduce-zero-label", action="store_true", help="folder: 0 is unlabeled, v is class v-1")
     args = p.parse_args(argv)
     if args.dataset == "folder":

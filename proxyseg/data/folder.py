@@ -306,7 +306,9 @@ def main_report(args) -> int:
         print("error: give the folder: tools/check_data.py folder --data-root DIR", file=sys.stderr)
         return 2
     rep = check_folder(args.data_root, class_file=args.classes, id_map=args.id_map,
-                       ignore_index=args.ignore_index, reduce_zero_label=args.reduce_zero_label)
+                       ignore_index=args.ignore_index, reduce_zero_label=args.reduce_zero_label,
+                       img_dir=getattr(args, "img_dir", "images"), ann_dir=getattr(args, "label_dir", "labels"),
+                       seg_suffix=tuple(getattr(args, "seg_suffix", None) or SEG_SUFFIXES))
     for n in rep.notes:
         print(f"ok: {n}")
     for pr in rep.problems:

@@ -66,3 +66,24 @@ def test_confused_pairs_order():
     conf = np.array([[90, 10, 0], [30, 70, 0], [0, 0, 0]])
     pairs = confused_pairs(conf, ["a", "b", "c"])
     assert [(p["true"], p["predicted"], p["share"]) for p in pairs] == [("b", "a", 30.0), ("a", "b", 10.0)]
+
+
+def test_benchmark_folder_as_folder_dataset(tmp_path):
+    """README's second form: coco_object_mini (when present) read in place through the folder options."""
+    import pytest
+
+    root = REPO.parent / "shared/reference/coco_object_mini"
+    if not (root / "images/val2017").is_dir():
+        pytest.skip("../shared/reference/coco_object_mini not present")
+    classes = REPO / "configs/_base_/class_names/coco_object.txt"
+    p = run_tool("tools/check_data.py", "folder", "--data-root", root, "--img-dir", "images/val2017", "--label-dir",
+                 "annotations/val2017", "--seg-suffix", "_instanceTrainIds.png", "--classes", classes)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = run_tool("tools/test.py", SMOKE_FOLDER, "--data-root", root, "--work-dir", tmp_path, "--device", "cpu",
+                 "--limit", "1", "--cfg-options", f"model.name_path={classes}",
+                 "test_dataloader.dataset.data_prefix.img_path=images/val2017",
+                 "test_dataloader.dataset.data_prefix.seg_map_path=annotations/val2017",
+                 "test_dataloader.dataset.seg_map_suffix=_instanceTrainIds.png")
+    assert p.returncode == 0, p.stderr
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert res["num_classes"] == 81 and (tmp_path / "confusion.png").is_file()
