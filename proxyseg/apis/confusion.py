@@ -76,9 +76,47 @@ def confusion_markdown(pairs: List[Dict[str, Any]], picture: Optional[str]) -> s
     return "\n".join(lines) + "\n"
 
 
-def add_confusion(res: Dict[str, Any], md: str, evaluator, dirs: Sequence[Path]) -> str:
+WORST = 10
+
+
+def _stem(path: str, dataset) -> Optional[str]:
+    """A FolderSegDataset image's stem (what its ``ann_file`` lists), else None."""
+    if not dataset or dataset.get("type") != "FolderSegDataset":
+        return None
+    img_root = Path(dataset.get("data_root") or "") / ((dataset.get("data_prefix") or {}).get("img_path", "images"))
+    try:
+        rel = Path(path).resolve().relative_to(img_root.resolve()).as_posix()
+    except ValueError:
+        return None
+    return rel.rsplit(".", 1)[0] if "." in Path(rel).name else rel
+
+
+def add_worst_images(res: Dict[str, Any], md: str, evaluator, dirs: Sequence[Path], dataset=None) -> str:
+    """The images with the lowest per-image mIoU (``worst_images`` in results); for a folder dataset also
+    ``worst_images.txt`` (stems) to re-run just those with ``--show-dir`` for overlays."""
+    rows = [r for r in (getattr(evaluator, "per_image", None) or []) if r[1] is not None]
+    if not rows:
+        return md
+    rows = sorted(rows, key=lambda r: (r[1], r[0]))[:WORST]
+    res["worst_images"] = [dict(image=i, mIoU=m, aAcc=a) for i, m, a in rows]
+    stems = [_stem(i, dataset) for i, _, _ in rows]
+    lines = ["", f"## Worst images (lowest per-image mIoU, {len(rows)})", "", "| image | mIoU | aAcc |", "|---|---:|---:|"]
+    lines += [f"| {i} | {m} | {a} |" for i, m, a in rows]
+    if all(stems):
+        for d in dirs:
+            from ..results import atomic_write_text
+
+            atomic_write_text(Path(d) / "worst_images.txt", "".join(f"{s}\n" for s in stems))
+        lines += ["", "Overlays of just these: add `--show-dir vis --cfg-options "
+                  "test_dataloader.dataset.ann_file=<work dir>/worst_images.txt` to the same command."]
+    return md + "\n".join(lines) + "\n"
+
+
+def add_confusion(res: Dict[str, Any], md: str, evaluator, dirs: Sequence[Path], dataset=None) -> str:
     """Write confusion.{png,json} in ``dirs`` and add the pairs to ``res`` / ``md`` when the metric
-    has a confusion matrix; returns the markdown. A failed picture is a note, never a failed run."""
+    has a confusion matrix, then the worst images; returns the markdown. A failed picture is a note,
+    never a failed run."""
+    md = add_worst_images(res, md, evaluator, dirs, dataset)
     conf = getattr(evaluator, "confusion", None)
     names = list((getattr(evaluator, "dataset_meta", None) or {}).get("classes") or [])
     if conf is None or not names or np.asarray(conf).shape != (len(names), len(names)):

@@ -419,7 +419,7 @@ def write_results(runner, cfg, config: str, metrics: dict, seconds: float, devic
     dirs = [Path(d) for d in out_dirs] if out_dirs is not None else [Path(runner.log_dir), Path(cfg.work_dir)]
     from .confusion import add_confusion
 
-    md = add_confusion(res, md, evaluator, dirs)  # confusion.png + the most-confused pairs
+    md = add_confusion(res, md, evaluator, dirs, dataset=ds)  # confusion.png, confused pairs, worst images
     for d in dirs:
         R.atomic_write_json(d / "results.json", res)
         R.atomic_write_text(d / "results.md", md)

@@ -40,6 +40,8 @@ class ProxySegIoUMetric(IoUMetric):
         self._flushed = 0
         self.confusion = None  # after evaluation: [true, predicted] pixel counts (see _add_confusion)
         self._conf = None
+        self.per_image = None  # after evaluation: [(img_path, mIoU, aAcc)], this run's images
+        self._per_image = []
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         if self.pred_key != "pred_sem_seg":
@@ -72,17 +74,27 @@ class ProxySegIoUMetric(IoUMetric):
             counts = torch.bincount(label[keep] * num_classes + pred[keep], minlength=num_classes * num_classes)
             counts = counts.reshape(num_classes, num_classes)
             self._conf = counts if self._conf is None else self._conf + counts
+            inter = torch.diagonal(counts).double()
+            union = counts.sum(0).double() + counts.sum(1).double() - inter
+            present = union > 0
+            total = int(counts.sum())
+            self._per_image.append((str(sample.get("img_path", "?")),
+                                    round(float((inter[present] / union[present]).mean()) * 100, 2) if present.any()
+                                    else None, round(float(inter.sum()) / total * 100, 2) if total else None))
 
     def evaluate(self, size: int) -> dict:
         from mmengine import dist
 
         k = len(self.dataset_meta["classes"])
         conf = self._conf if self._conf is not None else torch.zeros(k, k, dtype=torch.int64)
+        per_image = self._per_image
         if dist.get_world_size() > 1:
             dist.all_reduce(conf)
+            per_image = [r for part in dist.all_gather_object(per_image) for r in part]
         resumed = bool(self._prior)
-        self._conf = None
+        self._conf, self._per_image = None, []
         self.confusion = None if resumed else conf.numpy()
+        self.per_image = per_image
         return super().evaluate(size)
 
     def _flush(self) -> None:

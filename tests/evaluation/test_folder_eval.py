@@ -46,6 +46,10 @@ def test_worked_example(tmp_path):
     png = wd / "confusion.png"
     assert png.is_file() and Image.open(png).size[0] > 200
     md = (wd / "results.md").read_text()
+    worst = res["worst_images"]
+    assert [w["mIoU"] for w in worst] == sorted(w["mIoU"] for w in worst) and len(worst) == 2
+    assert (wd / "worst_images.txt").read_text().split() == [w["image"].rsplit("/", 1)[1][:-4] for w in worst]
+    assert "## Worst images" in md
     assert "## Most confused classes" in md and "![confusion](confusion.png)" in md and "## Skipped files" in md
 
 
