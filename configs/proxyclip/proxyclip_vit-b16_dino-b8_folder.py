@@ -8,5 +8,5 @@ _base_ = [
     '../_base_/datasets/folder.py',
     '../_base_/default_runtime.py',
 ]
-model = dict(name_path=None, prob_thd=0.0, clip=dict(name='ViT-B-16', pretrained='openai'),
+model = dict(name_path={{_base_.class_names}}, prob_thd=0.0, clip=dict(name='ViT-B-16', pretrained='openai'),
              vfm=dict(type='dino', arch='b8'))

@@ -15,4 +15,4 @@ test_pipeline = [
 ]
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=test_pipeline))
 test_dataloader = val_dataloader
-model = dict(name_path=None, prob_thd=0.0)
+model = dict(name_path={{_base_.class_names}}, prob_thd=0.0)

@@ -1,7 +1,8 @@
 """The evaluation's part for ``FolderSegDataset`` (your own data): class file rule, layout check and
 the per-file preflight (proxyseg/data/folder.py), called from :mod:`.evaluation`.
 
-Class file rule: ``model.name_path`` if set, else the dataset's ``class_file``, else
+Class file rule: ``model.name_path`` if set (other than the configs' placeholder
+``configs/_base_/class_names/folder_placeholder.txt``), else the dataset's ``class_file``, else
 ``<data_root>/classes.txt``; the model and the dataset then use the same file. The evaluator's
 ``ignore_index`` follows the dataset's.
 """
@@ -13,6 +14,9 @@ from typing import List, Tuple
 
 from ..errors import DatasetError
 from .usage import REPO_ROOT
+
+#: The folder configs' model.name_path (so that a plain mmseg Runner can build the model): means "not set".
+PLACEHOLDER = "folder_placeholder.txt"
 
 
 def _root(ds) -> Path:
@@ -29,6 +33,8 @@ def resolve_folder_cfg(cfg) -> None:
     m = cfg.model
     trained = m.get("type") != "ProxyCLIPSegmentor"
     name_path = None if trained else m.get("name_path")
+    if name_path and Path(name_path).name == PLACEHOLDER:  # the configs' stand-in: not a choice of the user
+        name_path = None
     if name_path and not Path(name_path).is_file() and (REPO_ROOT / name_path).is_file():
         name_path = str(REPO_ROOT / name_path)
     class_file = name_path or ds.get("class_file") or str(root / "classes.txt")

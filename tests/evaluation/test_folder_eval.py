@@ -61,6 +61,12 @@ def test_class_file_found_in_data_root_and_bad_labels_named(tmp_path):
     p = run_tool("tools/test.py", SMOKE_FOLDER, "--data-root", data, "--work-dir", tmp_path / "wd", "--device", "cpu")
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert "label values [77] are not in the id map" in p.stderr
+    # the data root's own class file is used (not the configs' placeholder): a 5th class shows up
+    Image.fromarray(np.full((48, 64), 10, np.uint8)).save(data / "labels/scene_0.png")
+    (data / "classes.txt").write_text("sky\ngrass\nroad\ncar\ntree; bush\n")
+    p = run_tool("tools/test.py", SMOKE_FOLDER, "--data-root", data, "--work-dir", tmp_path / "wd", "--device", "cpu")
+    assert p.returncode == 0, p.stderr
+    assert list(json.loads((tmp_path / "wd/results.json").read_text())["per_class"])[-1] == "tree"
     (data / "classes.txt").unlink()
     p = run_tool("tools/test.py", SMOKE_FOLDER, "--data-root", data, "--work-dir", tmp_path / "wd", "--device", "cpu")
     assert p.returncode == 2 and "Traceback" not in p.stderr and "classes.txt not found" in p.stderr

@@ -7,7 +7,10 @@
 _base_ = ['./_ovss_eval.py']
 dataset_type = 'FolderSegDataset'  # registered by proxyseg.mmseg
 data_root = 'data/folder'
-class_names = None  # -> <data_root>/classes.txt (or --cfg-options model.name_path=FILE)
+# experiments: model.name_path={{_base_.class_names}}. A placeholder (the demo's 4 classes) so that a plain
+# mmseg Runner can build the model; proxyseg's evaluation replaces it by <data_root>/classes.txt (or by the
+# file given with --cfg-options model.name_path=FILE).
+class_names = 'configs/_base_/class_names/folder_placeholder.txt'
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(2048, 336), keep_ratio=True),
