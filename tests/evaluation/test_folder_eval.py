@@ -97,3 +97,27 @@ def test_benchmark_folder_as_folder_dataset(tmp_path):
     assert p.returncode == 0, p.stderr
     res = json.loads((tmp_path / "results.json").read_text())
     assert res["num_classes"] == 81 and (tmp_path / "confusion.png").is_file()
+
+
+def test_two_processes_sum_the_confusion_matrix(tmp_path):
+    """torchrun, 2 CPU processes: the confusion matrix and the worst images cover both halves of the split."""
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    torchrun = shutil.which("torchrun") or str(__import__("pathlib").Path(sys.executable).parent / "torchrun")
+    if not __import__("os").path.exists(torchrun):
+        pytest.skip("torchrun not found")
+    data = tmp_path / "d"
+    run_tool("tools/make_folder_demo.py", "--out", data, "--num", "2", "--clean")
+    p = subprocess.run([torchrun, "--nproc_per_node", "2", "--master_port", "29631", str(REPO / "tools/test.py"),
+                        str(SMOKE_FOLDER), "--data-root", str(data), "--work-dir", str(tmp_path / "wd"), "--device",
+                        "cpu", "--launcher", "pytorch"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    res = json.loads((tmp_path / "wd/results.json").read_text())
+    conf = np.array(json.loads((tmp_path / "wd/confusion.json").read_text())["counts"])
+    labelled = sum(int((np.array(Image.open(f)) != 255).sum()) for f in sorted((data / "labels").iterdir()))
+    assert res["world_size"] == 2 and conf.sum() == labelled and len(res["worst_images"]) == 2
+    assert abs(100 * np.trace(conf) / conf.sum() - res["aAcc"]) < 0.01
