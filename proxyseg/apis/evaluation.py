@@ -128,6 +128,10 @@ def build_test_cfg(cfg, *, config: str, work_dir=None, data_root=None, checkpoin
         loader.dataset.data_root = str(data_root)
     if limit:
         loader.dataset.indices = limit
+    if loader.dataset.get("type") == "FolderSegDataset":
+        from .folder_eval import resolve_folder_cfg
+
+        resolve_folder_cfg(cfg)  # class file: model.name_path, else <data_root>/classes.txt; ignore index
     ev = cfg.get("test_evaluator") or {}
     if ev.get("type") in ("IoUMetric", "ProxySegIoUMetric"):
         ev.type = "ProxySegIoUMetric"
@@ -243,6 +247,10 @@ def preflight_split(cfg, *, skip_bad: bool, check_values: bool = True) -> List[T
     ds = cfg.test_dataloader.dataset
     if "data_root" not in ds:
         return []
+    if ds.get("type") == "FolderSegDataset":
+        from .folder_eval import preflight_folder
+
+        return preflight_folder(cfg, skip_bad=skip_bad, check_values=check_values)
     d = _dataset_defaults(ds["type"])
     root, prefix = Path(ds["data_root"]), ds.get("data_prefix") or {}
     img_dir, ann_dir = root / prefix.get("img_path", ""), root / prefix.get("seg_map_path", "")
@@ -322,6 +330,10 @@ def check_dataset(ds_cfg) -> None:
 
     if "data_root" not in ds_cfg:
         return
+    if ds_cfg.get("type") == "FolderSegDataset":  # per-file problems: preflight_split (--skip-bad)
+        from .folder_eval import check_folder_layout
+
+        return check_folder_layout(ds_cfg)
     if not Path(ds_cfg["data_root"]).exists() and (REPO_ROOT / ds_cfg["data_root"]).exists():
         ds_cfg["data_root"] = str(REPO_ROOT / ds_cfg["data_root"])
     check_dataset_cfg(ds_cfg, repo_root=REPO_ROOT)
@@ -405,6 +417,9 @@ def write_results(runner, cfg, config: str, metrics: dict, seconds: float, devic
     res["log_file"] = str(Path(runner.log_dir) / f"{runner.timestamp}.log")
     md = R.results_markdown(res)
     dirs = [Path(d) for d in out_dirs] if out_dirs is not None else [Path(runner.log_dir), Path(cfg.work_dir)]
+    from .confusion import add_confusion
+
+    md = add_confusion(res, md, evaluator, dirs, dataset=ds)  # confusion.png, confused pairs, worst images
     for d in dirs:
         R.atomic_write_json(d / "results.json", res)
         R.atomic_write_text(d / "results.md", md)

@@ -38,6 +38,10 @@ class ProxySegIoUMetric(IoUMetric):
         self._prior = resume.load_counts(resume_dir) if resume_dir else []
         self._chunk_index = len(list(Path(resume_dir).glob("chunk_*.pt"))) if resume_dir else 0
         self._flushed = 0
+        self.confusion = None  # after evaluation: [true, predicted] pixel counts (see _add_confusion)
+        self._conf = None
+        self.per_image = None  # after evaluation: [(img_path, mIoU, aAcc)], this run's images
+        self._per_image = []
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         if self.pred_key != "pred_sem_seg":
@@ -55,8 +59,43 @@ class ProxySegIoUMetric(IoUMetric):
                         f"type or label suffix? To count them as ignored, pass --ignore-bad-labels")
                 label[bad] = self.ignore_index
         super().process(data_batch, data_samples)
+        self._add_confusion(data_samples, num_classes)
         if self.resume_dir and len(self.results) - self._flushed >= self.resume_chunk:
             self._flush()
+
+    # ---- confusion matrix (proxyseg.apis.confusion writes the picture): one K x K sum per process,
+    # summed over processes in evaluate(); left out (None) when a resumed run counted earlier images
+    def _add_confusion(self, data_samples: Sequence[dict], num_classes: int) -> None:
+        for sample in data_samples:
+            pred = sample["pred_sem_seg"]["data"].squeeze().reshape(-1).to("cpu", torch.int64)
+            label = sample["gt_sem_seg"]["data"].squeeze().reshape(-1).to("cpu", torch.int64)
+            keep = (label != self.ignore_index) & (label >= 0) & (label < num_classes) & (pred >= 0) & \
+                (pred < num_classes)
+            counts = torch.bincount(label[keep] * num_classes + pred[keep], minlength=num_classes * num_classes)
+            counts = counts.reshape(num_classes, num_classes)
+            self._conf = counts if self._conf is None else self._conf + counts
+            inter = torch.diagonal(counts).double()
+            union = counts.sum(0).double() + counts.sum(1).double() - inter
+            present = union > 0
+            total = int(counts.sum())
+            self._per_image.append((str(sample.get("img_path", "?")),
+                                    round(float((inter[present] / union[present]).mean()) * 100, 2) if present.any()
+                                    else None, round(float(inter.sum()) / total * 100, 2) if total else None))
+
+    def evaluate(self, size: int) -> dict:
+        from mmengine import dist
+
+        k = len(self.dataset_meta["classes"])
+        conf = self._conf if self._conf is not None else torch.zeros(k, k, dtype=torch.int64)
+        per_image = self._per_image
+        if dist.get_world_size() > 1:
+            dist.all_reduce(conf)
+            per_image = [r for part in dist.all_gather_object(per_image) for r in part]
+        resumed = bool(self._prior)
+        self._conf, self._per_image = None, []
+        self.confusion = None if resumed else conf.numpy()
+        self.per_image = per_image
+        return super().evaluate(size)
 
     def _flush(self) -> None:
         resume.save_chunk(self.resume_dir, self._chunk_index, self.results[self._flushed:])
