@@ -53,25 +53,32 @@ def evaluate(config: str, *, work_dir: Optional[str] = None, data_root: Optional
             where the last run stopped if nothing that changes the numbers changed (else start fresh
             and say which part changed).
     """
-    check_numbers(limit=limit, window_batch=window_batch, show_n=show_n)
-    check_paths(config, data_root, checkpoint)
-    cfg = load_light_config(config, cfg_options)
-    check_model_keys(cfg.model)
-    check_model_values(cfg.model)
-    from ..cli import resolve_device
-
-    device = resolve_device(device)
-    cfg, weights_folder = build_test_cfg(cfg, config=config, work_dir=work_dir, data_root=data_root,
-                                         checkpoint=checkpoint, clip_checkpoint=clip_checkpoint, limit=limit,
-                                         device=device, window_batch=window_batch, amp=amp, amp_clip=amp_clip,
-                                         seed=seed, deterministic=deterministic, show_dir=show_dir, show_n=show_n,
-                                         ignore_bad_labels=ignore_bad_labels, launcher=launcher)
+    cfg, weights_folder, device = prepare_test_cfg(
+        config, work_dir=work_dir, data_root=data_root, checkpoint=checkpoint, clip_checkpoint=clip_checkpoint,
+        cfg_options=cfg_options, limit=limit, device=device, window_batch=window_batch, amp=amp, amp_clip=amp_clip,
+        seed=seed, deterministic=deterministic, show_dir=show_dir, show_n=show_n,
+        ignore_bad_labels=ignore_bad_labels, launcher=launcher)
     from ..weights import weights_dir
 
     with weights_dir(weights_folder):
         return _run(cfg, config=config, device=device, verbose=verbose, progress=progress, resume=resume,
                     weights_folder=weights_folder, skip_bad=skip_bad, check_values=not ignore_bad_labels,
                     extra=dict(seed=seed, deterministic=deterministic, cfg_options=list(cfg_options)))
+
+
+def prepare_test_cfg(config: str, *, cfg_options: Sequence[str] = (), device: str = "auto", **kw):
+    """The usage checks (before heavy imports), then the evaluation config: ``(cfg, weights
+    folder or None, resolved device)``. ``kw``: the other :func:`build_test_cfg` arguments."""
+    check_numbers(limit=kw.get("limit"), window_batch=kw.get("window_batch"), show_n=kw.get("show_n"))
+    check_paths(config, kw.get("data_root"), kw.get("checkpoint"))
+    cfg = load_light_config(config, cfg_options)
+    check_model_keys(cfg.model)
+    check_model_values(cfg.model)
+    from ..cli import resolve_device
+
+    device = resolve_device(device)
+    cfg, weights_folder = build_test_cfg(cfg, config=config, device=device, **kw)
+    return cfg, weights_folder, device
 
 
 def build_test_cfg(cfg, *, config: str, work_dir=None, data_root=None, checkpoint=None, clip_checkpoint=None,

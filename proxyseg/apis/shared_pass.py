@@ -11,34 +11,21 @@ cell) and writes each cell's ``results.{json,md}`` into its own work dir. A grou
 """
 from __future__ import annotations
 
-import copy
 import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from .evaluation import (TRAINING_FREE, build_test_cfg, check_class_count, check_dataset, evaluate,
-                         place_model, preflight_split, quiet_console, write_results)
-from .usage import check_model_keys, check_model_values, check_numbers, check_paths, load_light_config
+from .evaluation import (TRAINING_FREE, check_class_count, check_dataset, evaluate, place_model, preflight_split,
+                         prepare_test_cfg, quiet_console, write_results)
 
-_PASSABLE = ("config", "work_dir", "data_root", "checkpoint", "clip_checkpoint", "cfg_options", "limit", "device",
-             "window_batch", "amp", "amp_clip", "seed", "deterministic", "show_dir", "show_n", "ignore_bad_labels",
-             "launcher")
+_NOT_CFG = ("config", "skip_bad")  # evaluate() keywords that build_test_cfg does not take
 
 
 def _prepare(kw: Dict[str, Any]):
-    from ..cli import resolve_device
-
-    check_numbers(limit=kw.get("limit"), window_batch=kw.get("window_batch"), show_n=kw.get("show_n"))
-    check_paths(kw["config"], kw.get("data_root"), kw.get("checkpoint"))
-    cfg = load_light_config(kw["config"], kw.get("cfg_options") or ())
-    check_model_keys(cfg.model)
-    check_model_values(cfg.model)
-    device = resolve_device(kw.get("device") or "auto")
-    args = {k: v for k, v in kw.items() if k in _PASSABLE and k not in ("config", "device", "cfg_options")}
-    cfg, weights_folder = build_test_cfg(cfg, config=kw["config"], device=device, **args)
-    return cfg, weights_folder, device
+    """``(cfg, weights folder, device)`` of one cell, exactly as ``evaluate()`` prepares it."""
+    return prepare_test_cfg(kw["config"], **{k: v for k, v in kw.items() if k not in _NOT_CFG})
 
 
 def plan(cells: Sequence[Dict[str, Any]]) -> List[List[int]]:
@@ -55,9 +42,9 @@ def plan(cells: Sequence[Dict[str, Any]]) -> List[List[int]]:
         if kw.get("show_dir") or kw.get("skip_bad") or cfg.get("launcher", "none") != "none":
             keys.append(f"unshareable:{uuid.uuid4().hex}")
             continue
-        keys.append(f"{device}|{weights_folder}|{share_key(cfg)}")
-    return group_cells([k if not k.split("|", 2)[-1].startswith("unshareable:") else "unshareable:" + k
-                        for k in keys])
+        key = share_key(cfg)  # an unshareable key stays one: group_cells keeps such cells alone
+        keys.append(key if key.startswith("unshareable:") else f"{device}|{weights_folder}|{key}")
+    return group_cells(keys)
 
 
 def evaluate_shared(cells: Sequence[Dict[str, Any]], *, verbose: bool = False, progress: bool = True,
@@ -152,14 +139,6 @@ def _run_pass(cells: Sequence[Dict[str, Any]], *, pass_id: int, verbose: bool, p
 
 def cells_from_argvs(argvs: Sequence[Sequence[str]]) -> List[Dict[str, Any]]:
     """``tools/test.py`` argument lists -> ``evaluate()`` keyword dicts (the sweep's cells)."""
-    from .test_cli import build_parser
+    from .test_cli import build_parser, evaluate_kwargs
 
-    out = []
-    for argv in argvs:
-        a = build_parser().parse_args(list(argv))
-        out.append(dict(config=a.config, work_dir=a.work_dir, data_root=a.data_root, checkpoint=a.checkpoint,
-                        clip_checkpoint=a.clip_checkpoint, cfg_options=list(a.cfg_options), limit=a.limit,
-                        device=a.device, window_batch=a.window_batch, amp=a.amp, amp_clip=a.amp_clip, seed=a.seed,
-                        deterministic=a.deterministic, show_dir=a.show_dir, show_n=a.show_n,
-                        ignore_bad_labels=a.ignore_bad_labels, launcher=a.launcher, skip_bad=a.skip_bad))
-    return copy.deepcopy(out)
+    return [evaluate_kwargs(build_parser().parse_args(list(argv))) for argv in argvs]

@@ -50,16 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def evaluate_kwargs(args: argparse.Namespace) -> dict:
+    """The :func:`proxyseg.apis.evaluation.evaluate` keywords of parsed ``tools/test.py`` arguments
+    (``config`` included; console options ``verbose``/``progress`` left out)."""
+    return dict(config=args.config, work_dir=args.work_dir, data_root=args.data_root, checkpoint=args.checkpoint,
+                clip_checkpoint=args.clip_checkpoint, cfg_options=list(args.cfg_options), limit=args.limit,
+                device=args.device, window_batch=args.window_batch, amp=args.amp, amp_clip=args.amp_clip,
+                seed=args.seed, deterministic=args.deterministic, show_dir=args.show_dir, show_n=args.show_n,
+                ignore_bad_labels=args.ignore_bad_labels, launcher=args.launcher, skip_bad=args.skip_bad)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     from .evaluation import evaluate, summary_lines
 
-    res = evaluate(args.config, work_dir=args.work_dir, data_root=args.data_root, checkpoint=args.checkpoint,
-                   clip_checkpoint=args.clip_checkpoint, cfg_options=args.cfg_options, limit=args.limit,
-                   device=args.device, window_batch=args.window_batch, amp=args.amp, amp_clip=args.amp_clip,
-                   seed=args.seed, deterministic=args.deterministic, show_dir=args.show_dir, show_n=args.show_n,
-                   ignore_bad_labels=args.ignore_bad_labels, launcher=args.launcher, verbose=args.verbose,
-                   progress=not args.no_progress, skip_bad=args.skip_bad)
+    kw = evaluate_kwargs(args)
+    res = evaluate(kw.pop("config"), verbose=args.verbose, progress=not args.no_progress, **kw)
     if res:
         print(summary_lines(res), flush=True)
     return 0
